@@ -1,0 +1,8 @@
+declare namespace Cloudflare {
+  interface GlobalProps {
+    mainModule: typeof import("../src/index");
+  }
+  interface Env {
+    TOKEN_CACHE: KVNamespace;
+  }
+}
