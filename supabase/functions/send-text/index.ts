@@ -1,0 +1,4 @@
+import { loadSendTextConfig } from "./config.ts";
+import { createSendTextHandler } from "./handler.ts";
+
+Deno.serve(createSendTextHandler(loadSendTextConfig()));

@@ -1,0 +1,64 @@
+import { FunctionError } from "../_shared/errors.ts";
+import { readTextPrefix } from "../_shared/http.ts";
+
+/** Maximum number of bytes read from a provider response body. The rest is discarded. */
+const MAX_PROVIDER_RESPONSE_BYTES = 64 * 1024;
+
+export interface ProviderSendOptions {
+  /** uazapi server URL without a trailing slash. */
+  baseUrl: string;
+  /** The instance's own provider token, sent in the `token` header. */
+  providerToken: string;
+  number: string;
+  text: string;
+  timeoutMs: number;
+  fetch: typeof fetch;
+}
+
+/** The provider's response, with the body cut to MAX_PROVIDER_RESPONSE_BYTES. */
+export interface ProviderResponse {
+  status: number;
+  headers: Headers;
+  bodyText: string;
+}
+
+/**
+ * Sends the text through uazapi's POST /send/text.
+ *
+ * NOTE: the request shape (header `token`, JSON body {number, text}) follows uazapi's documentation
+ * of POST /send/text. The response shape is less certain, see provider-response.ts.
+ */
+export async function postProviderText(options: ProviderSendOptions): Promise<ProviderResponse> {
+  const signal = AbortSignal.timeout(options.timeoutMs);
+  try {
+    const response = await options.fetch(`${options.baseUrl}/send/text`, {
+      method: "POST",
+      headers: {
+        Accept: "application/json",
+        "Content-Type": "application/json",
+        token: options.providerToken,
+      },
+      body: JSON.stringify({ number: options.number, text: options.text }),
+      signal,
+    });
+    const bodyText = await readTextPrefix(response, MAX_PROVIDER_RESPONSE_BYTES);
+    return { status: response.status, headers: response.headers, bodyText };
+  } catch (error) {
+    throw toProviderCallError(error, options.timeoutMs);
+  }
+}
+
+function toProviderCallError(error: unknown, timeoutMs: number): FunctionError {
+  if (error instanceof DOMException && error.name === "TimeoutError") {
+    return new FunctionError(
+      "provider_timeout",
+      `The WhatsApp provider did not respond within ${timeoutMs} ms. The message may or may not have been sent.`,
+      { cause: error },
+    );
+  }
+  return new FunctionError(
+    "provider_unreachable",
+    "The WhatsApp provider could not be reached. Retry the request later.",
+    { cause: error },
+  );
+}
