@@ -1,0 +1,197 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type EdgeFunctions, startEdgeFunctions } from "../local/edge-functions.ts";
+import { startWhatsAppSandbox, type WhatsAppSandbox } from "../local/whatsapp-sandbox.ts";
+
+const START_TIMEOUT_MS = 40_000;
+const INSTANCE_ID = "00000000-0000-4000-8000-00000000b001";
+const SERVICE_ROLE_KEY = "local-service-role-key";
+const GATEWAY_SECRET = "local-gateway-shared-secret";
+const INSTANCE_ROW = {
+  id: INSTANCE_ID,
+  status: "connected",
+  instance_token: "abc123",
+  provider_token: "sandbox-provider-vendas",
+};
+
+interface PostgrestStandIn {
+  url: string;
+  requests: URL[];
+  close(): Promise<void>;
+}
+
+/** PostgREST stand-in that serves the one row above to the service role. */
+async function startPostgrestStandIn(): Promise<PostgrestStandIn> {
+  const requests: URL[] = [];
+  const server: Server = createServer((request, response) => {
+    const url = new URL(request.url ?? "/", "http://stand-in");
+    requests.push(url);
+    const authorized = request.headers.apikey === SERVICE_ROLE_KEY;
+    const rows = url.searchParams.get("id") === `eq.${INSTANCE_ID}` ? [INSTANCE_ROW] : [];
+    response.writeHead(authorized ? 200 : 401, { "Content-Type": "application/json" });
+    response.end(JSON.stringify(authorized ? rows : { message: "Invalid API key" }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+let postgrest: PostgrestStandIn;
+let sandbox: WhatsAppSandbox;
+let functions: EdgeFunctions;
+const hostLines: string[] = [];
+
+beforeAll(async () => {
+  postgrest = await startPostgrestStandIn();
+  sandbox = await startWhatsAppSandbox({
+    host: "127.0.0.1",
+    port: 0,
+    providerTokens: ["sandbox-provider-vendas"],
+  });
+  functions = await startEdgeFunctions({
+    host: "127.0.0.1",
+    port: 0,
+    env: {
+      SUPABASE_URL: postgrest.url,
+      SUPABASE_SERVICE_ROLE_KEY: SERVICE_ROLE_KEY,
+      GATEWAY_SHARED_SECRET: GATEWAY_SECRET,
+      UAZAPI_BASE_URL: sandbox.url,
+    },
+    onLine: (line) => hostLines.push(line),
+  });
+}, START_TIMEOUT_MS);
+
+afterAll(async () => {
+  await functions?.close();
+  await sandbox?.close();
+  await postgrest?.close();
+});
+
+beforeEach(async () => {
+  await fetch(`${sandbox.url}/messages`, { method: "DELETE" });
+});
+
+function sendText(headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${functions.url}/send-text`, {
+    method: "POST",
+    headers: {
+      "Content-Type": "application/json",
+      apikey: SERVICE_ROLE_KEY,
+      Authorization: `Bearer ${SERVICE_ROLE_KEY}`,
+      token: "abc123",
+      "X-Instance-ID": INSTANCE_ID,
+      "X-Gateway-Secret": GATEWAY_SECRET,
+      "X-Request-ID": "edge-functions-test",
+      ...headers,
+    },
+    body: JSON.stringify({ number: "5511987654321", text: "Olá do host" }),
+  });
+}
+
+describe("Edge Functions host", () => {
+  it("listens on 127.0.0.1 and reports its functions", () => {
+    expect(new URL(functions.url).hostname).toBe("127.0.0.1");
+    const listening = hostLines.map((line) => JSON.parse(line)).find((line) => line.url);
+    expect(listening).toEqual({
+      level: "info",
+      event: "functions_host.listening",
+      url: functions.url,
+      functions: ["send-text"],
+    });
+  });
+
+  it("sends a message through send-text to the sandbox", async () => {
+    const response = await sendText();
+
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-request-id")).toBe("edge-functions-test");
+    expect(await response.json()).toEqual({
+      status: "sent",
+      messageId: expect.stringMatching(/^3EB0[0-9A-F]{16}$/),
+      requestId: "edge-functions-test",
+    });
+    expect(sandbox.messages()).toEqual([{ number: "5511987654321", text: "Olá do host" }]);
+    const lookup = postgrest.requests.at(-1);
+    expect(lookup?.pathname).toBe("/rest/v1/whatsapp_instances");
+    expect(lookup?.searchParams.get("select")).toBe("id,status,instance_token,provider_token");
+  });
+
+  it("rejects a wrong gateway secret", async () => {
+    const requestsBefore = postgrest.requests.length;
+
+    const response = await sendText({ "X-Gateway-Secret": "wrong-secret" });
+
+    expect(response.status).toBe(401);
+    expect(await response.json()).toEqual({
+      error: {
+        code: "invalid_gateway_secret",
+        message: "The X-Gateway-Secret header is missing or wrong.",
+      },
+      requestId: "edge-functions-test",
+    });
+    expect(sandbox.messages()).toEqual([]);
+    expect(postgrest.requests.length).toBe(requestsBefore);
+  });
+
+  it("returns 404 for an unknown function", async () => {
+    const response = await fetch(`${functions.url}/no-such-function`, {
+      headers: { "X-Request-ID": "unknown-function" },
+    });
+
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({
+      error: {
+        code: "not_found",
+        message: 'No function is named "no-such-function" on this host.',
+      },
+      requestId: "unknown-function",
+    });
+  });
+});
+
+describe("startEdgeFunctions", () => {
+  it(
+    "fails with the missing variable's name",
+    async () => {
+      const start = startEdgeFunctions({
+        host: "127.0.0.1",
+        port: 0,
+        env: { SUPABASE_URL: postgrest.url },
+        onLine: () => {},
+      });
+
+      await expect(start).rejects.toThrow(
+        /did not start: deno exited with code 1\n.*Missing required environment variable SUPABASE_SERVICE_ROLE_KEY/,
+      );
+    },
+    START_TIMEOUT_MS,
+  );
+
+  it(
+    "close stops the Deno process",
+    async () => {
+      const host = await startEdgeFunctions({
+        host: "127.0.0.1",
+        port: 0,
+        env: {
+          SUPABASE_URL: postgrest.url,
+          SUPABASE_SERVICE_ROLE_KEY: SERVICE_ROLE_KEY,
+          GATEWAY_SHARED_SECRET: GATEWAY_SECRET,
+          UAZAPI_BASE_URL: sandbox.url,
+        },
+        onLine: () => {},
+      });
+
+      await host.close();
+
+      expect(() => process.kill(host.pid, 0)).toThrow();
+      await expect(fetch(`${host.url}/send-text`)).rejects.toThrow();
+    },
+    START_TIMEOUT_MS,
+  );
+});
