@@ -1,0 +1,104 @@
+import { GatewayError } from "./errors";
+
+/**
+ * Largest accepted request body in bytes. It leaves room for the longest text, 65,536 code
+ * points of up to 4 bytes each in UTF-8 (256 KiB), plus the number and JSON punctuation.
+ * NOTE: JSON \u escapes take 6 bytes per character. A client that escapes most non-ASCII
+ * characters can therefore get a 413 for a text within 65,536 code points.
+ */
+export const MAX_BODY_BYTES = 288 * 1024;
+
+/**
+ * Reads the body once and parses it as JSON. Throws 415 when Content-Type is present and not
+ * application/json (a missing Content-Type is accepted), 413 when the declared or the actual
+ * size exceeds MAX_BODY_BYTES, and 400 invalid_json when the bytes are not UTF-8 JSON.
+ */
+export async function readJsonBody(request: Request): Promise<unknown> {
+  checkContentType(request.headers.get("Content-Type"));
+  checkContentLength(request.headers.get("Content-Length"));
+  const bytes = await readBytes(request.body);
+  return parseJson(bytes);
+}
+
+function checkContentType(contentType: string | null): void {
+  if (contentType === null) {
+    return;
+  }
+  const mediaType = contentType.split(";", 1)[0]?.trim().toLowerCase();
+  if (mediaType !== "application/json") {
+    throw new GatewayError(
+      "unsupported_media_type",
+      "Content-Type header: must be application/json (or left out)",
+    );
+  }
+}
+
+function checkContentLength(contentLength: string | null): void {
+  // A malformed Content-Length is left to the byte count below.
+  if (contentLength !== null && /^[0-9]+$/.test(contentLength)) {
+    if (Number(contentLength) > MAX_BODY_BYTES) {
+      throw payloadTooLarge();
+    }
+  }
+}
+
+async function readBytes(body: ReadableStream<Uint8Array> | null): Promise<Uint8Array> {
+  if (body === null) {
+    return new Uint8Array(0);
+  }
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let totalBytes = 0;
+  for (;;) {
+    const { done, value } = await reader.read().catch(() => {
+      throw new GatewayError("invalid_json", "Request body: could not be read to the end");
+    });
+    if (done) {
+      break;
+    }
+    totalBytes += value.byteLength;
+    if (totalBytes > MAX_BODY_BYTES) {
+      await reader.cancel().catch(() => undefined);
+      throw payloadTooLarge();
+    }
+    chunks.push(value);
+  }
+  return concatBytes(chunks, totalBytes);
+}
+
+function concatBytes(chunks: Uint8Array[], totalBytes: number): Uint8Array {
+  const bytes = new Uint8Array(totalBytes);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+function parseJson(bytes: Uint8Array): unknown {
+  if (bytes.byteLength === 0) {
+    throw new GatewayError(
+      "invalid_json",
+      "Request body: is empty; send a JSON object with number and text",
+    );
+  }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw new GatewayError("invalid_json", "Request body: is not valid UTF-8");
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new GatewayError("invalid_json", "Request body: is not valid JSON");
+  }
+}
+
+function payloadTooLarge(): GatewayError {
+  return new GatewayError(
+    "payload_too_large",
+    `Request body: larger than the limit of ${MAX_BODY_BYTES} bytes`,
+  );
+}
