@@ -1,5 +1,23 @@
+import { Router } from "itty-router";
+import type { Env } from "./env";
+import { handleError } from "./error-handler";
+import { type GatewayRequest, withConfig, withRequestContext } from "./request-context";
+import { finishResponse } from "./response-finisher";
+import { createFallbackRoute } from "./routes/fallback";
+import { health } from "./routes/health";
+import { sendText } from "./routes/send-text";
+
+const router = Router<GatewayRequest, [Env, ExecutionContext]>({
+  before: [withRequestContext, withConfig],
+  catch: handleError,
+  finally: [finishResponse],
+});
+
+router
+  .get("/health", health)
+  .post("/whatsapp/send-text", sendText)
+  .all("*", createFallbackRoute(router.routes));
+
 export default {
-  async fetch(): Promise<Response> {
-    return Response.json({ status: "ok" });
-  },
-} satisfies ExportedHandler;
+  fetch: (request: Request, env: Env, ctx: ExecutionContext) => router.fetch(request, env, ctx),
+} satisfies ExportedHandler<Env>;
