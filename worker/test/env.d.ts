@@ -4,5 +4,6 @@ declare namespace Cloudflare {
   }
   interface Env {
     TOKEN_CACHE: KVNamespace;
+    SUPABASE_URL: string;
   }
 }

@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import { sha256Hex } from "../src/token-hash";
+import {
+  callGateway,
+  sendTextRequest,
+  TEST_GATEWAY_SECRET,
+  TEST_SERVICE_ROLE_KEY,
+} from "./helpers/gateway";
+import { useGatewayTest } from "./helpers/setup";
+import { INSTANCE_ROWS, type UpstreamHandler } from "./helpers/upstream";
+
+const t = useGatewayTest();
+
+const SECRET_VALUES = [TEST_SERVICE_ROLE_KEY, TEST_GATEWAY_SECRET];
+const LEAK_TOKEN = "Token-Leak-Check-1";
+const failWith503: UpstreamHandler = () => new Response("unavailable", { status: 503 });
+
+describe("logging", () => {
+  it("writes one JSON line per event with the request id", async () => {
+    await callGateway(sendTextRequest({ headers: { "X-Request-ID": "req-log-1" } }));
+
+    expect(t.logs.lines.length).toBeGreaterThan(0);
+    for (const entry of t.logs.entries()) {
+      expect(entry).toMatchObject({ requestId: "req-log-1" });
+      expect(entry.level).toMatch(/^(info|warn|error)$/);
+      expect(entry.event).toMatch(/^[a-z_]+$/);
+    }
+    expect(t.logs.lines.every((line) => !line.includes("\n"))).toBe(true);
+  });
+
+  it("identifies the token by the first 8 hex of its SHA-256", async () => {
+    await callGateway(sendTextRequest({ token: "abc123" }));
+
+    const [completed] = t.logs.events("request_completed");
+    expect(completed).toMatchObject({
+      level: "info",
+      method: "POST",
+      path: "/whatsapp/send-text",
+      status: 200,
+      tokenHash: (await sha256Hex("abc123")).slice(0, 8),
+      instanceId: INSTANCE_ROWS.abc123?.id,
+      instanceSource: "database",
+    });
+  });
+
+  it("masks the recipient to its last 4 digits", async () => {
+    await callGateway(sendTextRequest({ body: { number: "+55 11 98765-4321", text: "hi" } }));
+
+    const [forwarded] = t.logs.events("send_text_forwarded");
+    expect(forwarded).toMatchObject({ recipient: "***4321", upstreamStatus: 200 });
+  });
+
+  it.each<[string, () => Request, UpstreamHandler?]>([
+    ["a successful send", () => sendTextRequest({ token: LEAK_TOKEN })],
+    [
+      "a Bearer token",
+      () => sendTextRequest({ token: null, headers: { Authorization: `Bearer ${LEAK_TOKEN}` } }),
+    ],
+    ["a malformed token", () => sendTextRequest({ token: `${LEAK_TOKEN} x` })],
+    ["a database failure", () => sendTextRequest({ token: LEAK_TOKEN }), failWith503],
+    ["a bad body", () => sendTextRequest({ token: LEAK_TOKEN, rawBody: "{" })],
+  ])(
+    "never logs the raw token, a secret or the number for %s",
+    async (_case, makeRequest, lookup) => {
+      t.upstream.onPostgrest(lookup ?? (() => Response.json([INSTANCE_ROWS.abc123])));
+
+      await callGateway(makeRequest());
+
+      const output = t.logs.lines.join("\n");
+      expect(output).not.toContain(LEAK_TOKEN);
+      for (const secret of SECRET_VALUES) {
+        expect(output).not.toContain(secret);
+      }
+      expect(output).not.toContain("5511999999999");
+      expect(output).not.toContain("99999999");
+    },
+  );
+});
