@@ -14,3 +14,17 @@ export async function timingSafeEqual(actual: string, expected: string): Promise
   }
   return difference === 0;
 }
+
+/**
+ * Checks that the header `headerName` carries exactly `secret`, comparing in constant time. A
+ * missing header never matches, even when `secret` is empty.
+ */
+export async function headerMatchesSecret(
+  headers: Headers,
+  headerName: string,
+  secret: string,
+): Promise<boolean> {
+  const value = headers.get(headerName);
+  const matches = await timingSafeEqual(value ?? "", secret);
+  return value !== null && matches;
+}

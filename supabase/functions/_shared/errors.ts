@@ -6,8 +6,10 @@ export const ERROR_STATUS = {
   invalid_body: 400,
   invalid_instance_id: 400,
   invalid_json: 400,
+  invalid_payload: 400,
   invalid_gateway_secret: 401,
   invalid_token: 401,
+  invalid_webhook_secret: 401,
   instance_disconnected: 401,
   not_found: 404,
   method_not_allowed: 405,
@@ -19,6 +21,7 @@ export const ERROR_STATUS = {
   provider_auth_failed: 502,
   provider_error: 502,
   provider_unreachable: 502,
+  purge_failed: 502,
   database_unavailable: 503,
   provider_disconnected: 503,
   provider_timeout: 504,
@@ -52,4 +55,15 @@ export class FunctionError extends Error {
     this.status = ERROR_STATUS[code];
     this.headers = options.headers ?? {};
   }
+}
+
+/**
+ * Returns `error` when it is a FunctionError, else wraps it in a 500 internal_error whose client
+ * message is `unexpectedMessage` and whose cause keeps the original for the log.
+ */
+export function toFunctionError(error: unknown, unexpectedMessage: string): FunctionError {
+  if (error instanceof FunctionError) {
+    return error;
+  }
+  return new FunctionError("internal_error", unexpectedMessage, { cause: error });
 }

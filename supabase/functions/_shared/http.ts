@@ -1,4 +1,4 @@
-import { FunctionError } from "./errors.ts";
+import { type ErrorCode, FunctionError } from "./errors.ts";
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
 
@@ -43,6 +43,34 @@ export function requireMethod(request: Request, allowedMethods: readonly string[
       `Method ${request.method} is not allowed on this function. Use ${allow}.`,
       { headers: { Allow: allow } },
     );
+  }
+}
+
+/**
+ * Reads the body as JSON. A body over `maxBytes` raises 413 payload_too_large, and a body that is
+ * not JSON raises 400 with `invalidJsonCode`.
+ */
+export async function readJsonBody(
+  request: Request,
+  maxBytes: number,
+  invalidJsonCode: ErrorCode = "invalid_json",
+): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readBoundedText(request, maxBytes);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) {
+      throw new FunctionError(
+        "payload_too_large",
+        `The request body must be at most ${maxBytes} bytes.`,
+      );
+    }
+    throw error;
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new FunctionError(invalidJsonCode, "The request body must be valid JSON.");
   }
 }
 

@@ -1,3 +1,5 @@
+import type { FunctionError } from "./errors.ts";
+
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
 /** Extra fields of a log line. Values must already be safe: no raw token, secret or number. */
@@ -41,4 +43,20 @@ export function describeError(error: unknown): string {
     return `${error.name}: ${error.message}`;
   }
   return String(error);
+}
+
+/**
+ * Logs a failed request as `event`: 5xx failures as errors with their cause, and caller-caused
+ * 4xx failures as warnings.
+ */
+export function logFunctionFailure(
+  logger: Logger,
+  event: string,
+  requestId: string,
+  failure: FunctionError,
+  fields: LogFields,
+): void {
+  const level = failure.status >= 500 ? "error" : "warn";
+  const cause = failure.cause === undefined ? undefined : describeError(failure.cause);
+  logger(level, event, requestId, { ...fields, code: failure.code, status: failure.status, cause });
 }
