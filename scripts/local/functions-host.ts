@@ -3,12 +3,16 @@
  * http://127.0.0.1:${EDGE_FUNCTIONS_PORT}/<name>, the way the Supabase edge runtime would.
  *
  * Every function reads its settings from this process's environment when the host starts, so a
- * missing variable stops the host with an error that names it.
+ * missing variable stops the host with one error line per affected function, naming the function
+ * and the variable.
  *
  * Run: deno run --allow-net=127.0.0.1 --allow-env scripts/local/functions-host.ts
  */
+import { EnvError } from "../../supabase/functions/_shared/env.ts";
 import { FunctionError } from "../../supabase/functions/_shared/errors.ts";
 import { errorResponse, resolveRequestId } from "../../supabase/functions/_shared/http.ts";
+import { loadInvalidateTokenCacheConfig } from "../../supabase/functions/invalidate-token-cache/config.ts";
+import { createInvalidateTokenCacheHandler } from "../../supabase/functions/invalidate-token-cache/handler.ts";
 import { loadSendTextConfig } from "../../supabase/functions/send-text/config.ts";
 import { createSendTextHandler } from "../../supabase/functions/send-text/handler.ts";
 
@@ -17,11 +21,47 @@ type FunctionHandler = (request: Request) => Promise<Response>;
 const DEFAULT_PORT = 54326;
 const DEFAULT_HOSTNAME = "127.0.0.1";
 
-/** Creates every function's handler. To serve a new function, add one entry here. */
-function createFunctionHandlers(): Record<string, FunctionHandler> {
-  return {
-    "send-text": createSendTextHandler(loadSendTextConfig()),
-  };
+/**
+ * Factories of the served functions, keyed by function name. Each reads its settings when it is
+ * called. To serve a new function, add one entry here.
+ */
+const FUNCTION_FACTORIES: Record<string, () => FunctionHandler> = {
+  "send-text": () => createSendTextHandler(loadSendTextConfig()),
+  "invalidate-token-cache": () =>
+    createInvalidateTokenCacheHandler(loadInvalidateTokenCacheConfig()),
+};
+
+/** A function whose settings are missing or invalid. */
+interface StartFailure {
+  functionName: string;
+  /** The environment variable at fault, when the function named one. */
+  variable: string | undefined;
+  message: string;
+}
+
+/**
+ * Creates every function's handler. Every function is tried, so one start reports the first
+ * missing variable of each function instead of only the first function's.
+ */
+function createFunctionHandlers(): {
+  handlers: Record<string, FunctionHandler>;
+  failures: StartFailure[];
+} {
+  const handlers: Record<string, FunctionHandler> = {};
+  const failures: StartFailure[] = [];
+  for (const [functionName, createHandler] of Object.entries(FUNCTION_FACTORIES)) {
+    try {
+      handlers[functionName] = createHandler();
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      failures.push({
+        functionName,
+        variable: error instanceof EnvError ? error.variable : undefined,
+        message: `Function ${functionName} cannot start: ${reason}`,
+      });
+    }
+  }
+  return { handlers, failures };
 }
 
 /** Routes /<name> and /<name>/... to the function called <name>, else returns 404. */
@@ -49,14 +89,18 @@ function readPort(): number {
 }
 
 function main(): void {
-  let handlers: Record<string, FunctionHandler>;
-  try {
-    handlers = createFunctionHandlers();
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    console.error(
-      JSON.stringify({ level: "error", event: "functions_host.start_failed", message }),
-    );
+  const { handlers, failures } = createFunctionHandlers();
+  if (failures.length > 0) {
+    for (const failure of failures) {
+      const line = {
+        level: "error",
+        event: "functions_host.start_failed",
+        function: failure.functionName,
+        variable: failure.variable,
+        message: failure.message,
+      };
+      console.error(JSON.stringify(line));
+    }
     Deno.exit(1);
   }
   const hostname = Deno.env.get("EDGE_FUNCTIONS_HOSTNAME") ?? DEFAULT_HOSTNAME;

@@ -8,6 +8,8 @@ const START_TIMEOUT_MS = 40_000;
 const INSTANCE_ID = "00000000-0000-4000-8000-00000000b001";
 const SERVICE_ROLE_KEY = "local-service-role-key";
 const GATEWAY_SECRET = "local-gateway-shared-secret";
+const WEBHOOK_SECRET = "local-webhook-secret";
+const ADMIN_SECRET = "local-admin-secret";
 const INSTANCE_ROW = {
   id: INSTANCE_ID,
   status: "connected",
@@ -41,10 +43,55 @@ async function startPostgrestStandIn(): Promise<PostgrestStandIn> {
   };
 }
 
+interface PurgeRequest {
+  authorization: string | undefined;
+  body: string;
+}
+
+interface WorkerStandIn {
+  url: string;
+  purges: PurgeRequest[];
+  close(): Promise<void>;
+}
+
+/** Worker stand-in whose POST /admin/cache/purge counts every distinct token as purged. */
+async function startWorkerStandIn(): Promise<WorkerStandIn> {
+  const purges: PurgeRequest[] = [];
+  const server: Server = createServer(async (request, response) => {
+    let body = "";
+    for await (const chunk of request) body += chunk;
+    purges.push({ authorization: request.headers.authorization, body });
+    const { tokens } = JSON.parse(body) as { tokens: string[] };
+    response.writeHead(200, { "Content-Type": "application/json" });
+    response.end(JSON.stringify({ purged: new Set(tokens).size, keys: [] }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    purges,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
 let postgrest: PostgrestStandIn;
 let sandbox: WhatsAppSandbox;
+let worker: WorkerStandIn;
 let functions: EdgeFunctions;
 const hostLines: string[] = [];
+
+/** The environment of every served function. */
+function functionsEnv(): Record<string, string> {
+  return {
+    SUPABASE_URL: postgrest.url,
+    SUPABASE_SERVICE_ROLE_KEY: SERVICE_ROLE_KEY,
+    GATEWAY_SHARED_SECRET: GATEWAY_SECRET,
+    UAZAPI_BASE_URL: sandbox.url,
+    WEBHOOK_SECRET,
+    GATEWAY_URL: worker.url,
+    ADMIN_SECRET,
+  };
+}
 
 beforeAll(async () => {
   postgrest = await startPostgrestStandIn();
@@ -53,21 +100,18 @@ beforeAll(async () => {
     port: 0,
     providerTokens: ["sandbox-provider-vendas"],
   });
+  worker = await startWorkerStandIn();
   functions = await startEdgeFunctions({
     host: "127.0.0.1",
     port: 0,
-    env: {
-      SUPABASE_URL: postgrest.url,
-      SUPABASE_SERVICE_ROLE_KEY: SERVICE_ROLE_KEY,
-      GATEWAY_SHARED_SECRET: GATEWAY_SECRET,
-      UAZAPI_BASE_URL: sandbox.url,
-    },
+    env: functionsEnv(),
     onLine: (line) => hostLines.push(line),
   });
 }, START_TIMEOUT_MS);
 
 afterAll(async () => {
   await functions?.close();
+  await worker?.close();
   await sandbox?.close();
   await postgrest?.close();
 });
@@ -101,7 +145,7 @@ describe("Edge Functions host", () => {
       level: "info",
       event: "functions_host.listening",
       url: functions.url,
-      functions: ["send-text"],
+      functions: ["send-text", "invalidate-token-cache"],
     });
   });
 
@@ -138,6 +182,34 @@ describe("Edge Functions host", () => {
     expect(postgrest.requests.length).toBe(requestsBefore);
   });
 
+  it("purges a rotated token through invalidate-token-cache", async () => {
+    const row = { id: INSTANCE_ID, status: "connected", instance_token: "abc123" };
+    const response = await fetch(`${functions.url}/invalidate-token-cache`, {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json",
+        "X-Webhook-Secret": WEBHOOK_SECRET,
+        "X-Request-ID": "webhook-test",
+      },
+      body: JSON.stringify({
+        type: "UPDATE",
+        table: "whatsapp_instances",
+        schema: "public",
+        record: { ...row, instance_token: "rotated-1" },
+        old_record: row,
+      }),
+    });
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ purged: 2, requestId: "webhook-test" });
+    expect(worker.purges).toEqual([
+      {
+        authorization: `Bearer ${ADMIN_SECRET}`,
+        body: JSON.stringify({ tokens: ["abc123", "rotated-1"] }),
+      },
+    ]);
+  });
+
   it("returns 404 for an unknown function", async () => {
     const response = await fetch(`${functions.url}/no-such-function`, {
       headers: { "X-Request-ID": "unknown-function" },
@@ -166,7 +238,7 @@ describe("startEdgeFunctions", () => {
       });
 
       await expect(start).rejects.toThrow(
-        /did not start: deno exited with code 1\n.*Missing required environment variable SUPABASE_SERVICE_ROLE_KEY/,
+        /did not start: deno exited with code 1\n.*"function":"send-text","variable":"SUPABASE_SERVICE_ROLE_KEY".*Missing required environment variable SUPABASE_SERVICE_ROLE_KEY.*\n.*"function":"invalidate-token-cache","variable":"WEBHOOK_SECRET"/,
       );
     },
     START_TIMEOUT_MS,
@@ -178,12 +250,7 @@ describe("startEdgeFunctions", () => {
       const host = await startEdgeFunctions({
         host: "127.0.0.1",
         port: 0,
-        env: {
-          SUPABASE_URL: postgrest.url,
-          SUPABASE_SERVICE_ROLE_KEY: SERVICE_ROLE_KEY,
-          GATEWAY_SHARED_SECRET: GATEWAY_SECRET,
-          UAZAPI_BASE_URL: sandbox.url,
-        },
+        env: functionsEnv(),
         onLine: () => {},
       });
 
