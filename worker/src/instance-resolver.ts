@@ -2,11 +2,17 @@ import type { GatewayConfig } from "./env";
 import { lookupInstanceByToken } from "./instance-lookup";
 import type { InstanceRecord } from "./instance-record";
 import type { Logger } from "./logger";
+import {
+  cacheGeneration,
+  isCacheGenerationCurrent,
+  readMemoryTier,
+  rememberLookup,
+} from "./memory-tier";
 import { SingleFlight } from "./single-flight";
 import { readCachedLookup, tokenCacheKey, writeCachedLookup } from "./token-cache";
 
-/** Origin of a resolved record, logged to show the cache hit rate. */
-export type InstanceSource = "cache" | "database";
+/** Origin of a resolved record, logged to show the hit rate of each tier. */
+export type InstanceSource = "memory" | "cache" | "database";
 
 export interface ResolvedInstance {
   /** The instance that owns the token, or null when no instance has it. */
@@ -20,28 +26,59 @@ export interface ResolveContext {
   ctx: ExecutionContext;
 }
 
-// Keyed by cache key (a digest), so the raw token is not kept as a map key.
+// Keyed by purge generation and cache key (a digest), so the raw token is never a map key. A
+// request that arrives after a purge starts its own query instead of joining one that may
+// return the purged row.
 const databaseLookups = new SingleFlight<InstanceRecord | null>();
 
 /**
- * Resolves a well-formed token to its instance: KV first, then one PostgREST query shared by
- * concurrent misses, whose result is written back to KV after the response is sent.
+ * Resolves a well-formed token to its instance: the isolate's memory tier first, then KV, then
+ * one PostgREST query shared by concurrent misses. A KV hit is remembered in memory. A
+ * database result is remembered in memory and written to KV after the response is sent. A
+ * failed lookup throws and is cached nowhere.
  */
 export async function resolveInstance(
   token: string,
   tokenDigestHex: string,
-  { config, log, ctx }: ResolveContext,
+  resolveContext: ResolveContext,
 ): Promise<ResolvedInstance> {
+  const { config, log, ctx } = resolveContext;
   const key = tokenCacheKey(tokenDigestHex);
+  const generation = cacheGeneration();
+  const remembered = readMemoryTier(key, config);
+  if (remembered !== undefined) {
+    return { instance: remembered.instance, source: "memory" };
+  }
   const cached = await readCachedLookup(config.tokenCache, key, log);
   if (cached !== undefined) {
+    rememberLookup(key, cached, generation, config);
     return { instance: cached.instance, source: "cache" };
   }
-  const lookUpAndCache = async (): Promise<InstanceRecord | null> => {
-    const instance = await lookupInstanceByToken(token, config, log);
-    ctx.waitUntil(writeCachedLookup(config.tokenCache, key, instance, log));
-    return instance;
-  };
-  const instance = await databaseLookups.run(key, lookUpAndCache, ctx);
+  const lookUpAndCache = () => lookUpAndCacheInstance(token, key, generation, resolveContext);
+  const instance = await databaseLookups.run(`${generation}:${key}`, lookUpAndCache, ctx);
   return { instance, source: "database" };
+}
+
+/**
+ * Queries PostgREST and caches the result, unless a purge ran since the lookup started.
+ * NOTE: the generation orders only the purges of this isolate. KV has no compare-and-set, so
+ * a lookup in another isolate that read the row before the change can write it to KV after
+ * the purge. It then stays until its TTL ends (300 s found, 60 s not found) or the next purge.
+ */
+async function lookUpAndCacheInstance(
+  token: string,
+  key: string,
+  generation: number,
+  { config, log, ctx }: ResolveContext,
+): Promise<InstanceRecord | null> {
+  const instance = await lookupInstanceByToken(token, config, log);
+  if (!isCacheGenerationCurrent(generation)) {
+    log.info("token_cache_write_skipped", { reason: "purged_during_lookup" });
+    return instance;
+  }
+  rememberLookup(key, { instance }, generation, config);
+  // writeCachedLookup calls KV put before its first await, so no purge of this isolate can
+  // run between the check above and the put.
+  ctx.waitUntil(writeCachedLookup(config.tokenCache, key, instance, log));
+  return instance;
 }

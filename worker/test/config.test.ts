@@ -1,5 +1,7 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { loadConfig } from "../src/env";
+import { createLogger } from "../src/logger";
 import { expectError } from "./helpers/assertions";
 import { callGateway, GATEWAY_ORIGIN, sendTextRequest, testEnv } from "./helpers/gateway";
 import { useGatewayTest } from "./helpers/setup";
@@ -23,6 +25,13 @@ describe("configuration", () => {
     ["POSTGREST_TIMEOUT_MS", "0", "must be at least 1 ms"],
     ["POSTGREST_TIMEOUT_MS", "30001", "must be at most 30000 ms"],
     ["SEND_TEXT_TIMEOUT_MS", "120001", "must be at most 120000 ms"],
+    ["MEMORY_CACHE_MAX_ENTRIES", "-1", "must be a whole number of entries"],
+    ["MEMORY_CACHE_MAX_ENTRIES", -1, "must be at least 0 entries"],
+    ["MEMORY_CACHE_MAX_ENTRIES", 2.5, "must be a whole number of entries"],
+    ["MEMORY_CACHE_MAX_ENTRIES", "100001", "must be at most 100000 entries"],
+    ["MEMORY_CACHE_TTL_SECONDS", "10s", "must be a whole number of seconds"],
+    ["MEMORY_CACHE_TTL_SECONDS", "0", "must be at least 1 second"],
+    ["MEMORY_CACHE_TTL_SECONDS", "61", "must be at most 60 seconds"],
   ])("%s set to %j returns 500 and names it in the log only", async (variable, value, reason) => {
     const response = await callGateway(sendTextRequest(), testEnv({ [variable]: value }));
 
@@ -63,10 +72,22 @@ describe("configuration", () => {
     ["a trailing slash", { SUPABASE_URL: "http://127.0.0.1:54321/" }],
     ["numeric timeouts", { POSTGREST_TIMEOUT_MS: 2500, SEND_TEXT_TIMEOUT_MS: 15000 }],
     ["an empty ADMIN_SECRET", { ADMIN_SECRET: "" }],
+    ["numeric memory tier settings", { MEMORY_CACHE_MAX_ENTRIES: 0, MEMORY_CACHE_TTL_SECONDS: 60 }],
+    [
+      "memory tier settings as strings",
+      { MEMORY_CACHE_MAX_ENTRIES: "100000", MEMORY_CACHE_TTL_SECONDS: "1" },
+    ],
   ])("accepts %s", async (_case, overrides) => {
     const response = await callGateway(sendTextRequest(), testEnv(overrides));
 
     expect(response.status).toBe(200);
     expect(t.upstream.postgrestCalls()[0]?.url.pathname).toBe("/rest/v1/whatsapp_instances");
+  });
+
+  it("memory tier defaults to 10000 entries for 10 seconds", () => {
+    const config = loadConfig(testEnv(), createLogger("req-config-defaults"));
+
+    expect(config.memoryCacheMaxEntries).toBe(10_000);
+    expect(config.memoryCacheTtlSeconds).toBe(10);
   });
 });

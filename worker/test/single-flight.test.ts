@@ -1,21 +1,12 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { SingleFlight } from "../src/single-flight";
+import { deferred } from "./helpers/deferred";
 import { callGateway, sendTextRequest } from "./helpers/gateway";
 import { useGatewayTest } from "./helpers/setup";
 import { answerFromInstanceRows } from "./helpers/upstream";
 
 const t = useGatewayTest();
-
-function deferred<T>() {
-  let resolve!: (value: T) => void;
-  let reject!: (reason: unknown) => void;
-  const promise = new Promise<T>((onResolve, onReject) => {
-    resolve = onResolve;
-    reject = onReject;
-  });
-  return { promise, resolve, reject };
-}
 
 describe("single flight", () => {
   it("shares a running task for the same key", async () => {

@@ -78,10 +78,11 @@ describe("token cache", () => {
     expect(await env.TOKEN_CACHE.get(key?.name ?? "")).not.toContain(token);
   });
 
-  it("cache hit makes no PostgREST call", async () => {
-    await callGateway(sendTextRequest({ token: "abc123" }));
-    await callGateway(sendTextRequest({ token: "abc123" }));
-    const third = await callGateway(sendTextRequest({ token: "abc123" }));
+  it("KV hit makes no PostgREST call", async () => {
+    const kvOnly = () => testEnv({ MEMORY_CACHE_MAX_ENTRIES: "0" });
+    await callGateway(sendTextRequest({ token: "abc123" }), kvOnly());
+    await callGateway(sendTextRequest({ token: "abc123" }), kvOnly());
+    const third = await callGateway(sendTextRequest({ token: "abc123" }), kvOnly());
 
     expect(third.status).toBe(200);
     expect(t.upstream.postgrestCalls()).toHaveLength(1);
