@@ -8,16 +8,32 @@ import { GatewayError } from "./errors";
  */
 export const MAX_BODY_BYTES = 288 * 1024;
 
+/** Size limit and expected shape of one route's JSON body. */
+export interface JsonBodyOptions {
+  maxBytes: number;
+  /** Description of the expected body for the empty-body message, e.g. "a JSON object". */
+  expectedBody: string;
+}
+
+const SEND_TEXT_BODY: JsonBodyOptions = {
+  maxBytes: MAX_BODY_BYTES,
+  expectedBody: "a JSON object with number and text",
+};
+
 /**
  * Reads the body once and parses it as JSON. Throws 415 when Content-Type is present and not
  * application/json (a missing Content-Type is accepted), 413 when the declared or the actual
- * size exceeds MAX_BODY_BYTES, and 400 invalid_json when the bytes are not UTF-8 JSON.
+ * size exceeds the limit (MAX_BODY_BYTES unless `options` sets another), and 400 invalid_json
+ * when the bytes are not UTF-8 JSON.
  */
-export async function readJsonBody(request: Request): Promise<unknown> {
+export async function readJsonBody(
+  request: Request,
+  options: JsonBodyOptions = SEND_TEXT_BODY,
+): Promise<unknown> {
   checkContentType(request.headers.get("Content-Type"));
-  checkContentLength(request.headers.get("Content-Length"));
-  const bytes = await readBytes(request.body);
-  return parseJson(bytes);
+  checkContentLength(request.headers.get("Content-Length"), options.maxBytes);
+  const bytes = await readBytes(request.body, options.maxBytes);
+  return parseJson(bytes, options.expectedBody);
 }
 
 function checkContentType(contentType: string | null): void {
@@ -33,16 +49,19 @@ function checkContentType(contentType: string | null): void {
   }
 }
 
-function checkContentLength(contentLength: string | null): void {
+function checkContentLength(contentLength: string | null, maxBytes: number): void {
   // A malformed Content-Length is left to the byte count below.
   if (contentLength !== null && /^[0-9]+$/.test(contentLength)) {
-    if (Number(contentLength) > MAX_BODY_BYTES) {
-      throw payloadTooLarge();
+    if (Number(contentLength) > maxBytes) {
+      throw payloadTooLarge(maxBytes);
     }
   }
 }
 
-async function readBytes(body: ReadableStream<Uint8Array> | null): Promise<Uint8Array> {
+async function readBytes(
+  body: ReadableStream<Uint8Array> | null,
+  maxBytes: number,
+): Promise<Uint8Array> {
   if (body === null) {
     return new Uint8Array(0);
   }
@@ -57,9 +76,9 @@ async function readBytes(body: ReadableStream<Uint8Array> | null): Promise<Uint8
       break;
     }
     totalBytes += value.byteLength;
-    if (totalBytes > MAX_BODY_BYTES) {
+    if (totalBytes > maxBytes) {
       await reader.cancel().catch(() => undefined);
-      throw payloadTooLarge();
+      throw payloadTooLarge(maxBytes);
     }
     chunks.push(value);
   }
@@ -76,12 +95,9 @@ function concatBytes(chunks: Uint8Array[], totalBytes: number): Uint8Array {
   return bytes;
 }
 
-function parseJson(bytes: Uint8Array): unknown {
+function parseJson(bytes: Uint8Array, expectedBody: string): unknown {
   if (bytes.byteLength === 0) {
-    throw new GatewayError(
-      "invalid_json",
-      "Request body: is empty; send a JSON object with number and text",
-    );
+    throw new GatewayError("invalid_json", `Request body: is empty; send ${expectedBody}`);
   }
   let text: string;
   try {
@@ -96,9 +112,9 @@ function parseJson(bytes: Uint8Array): unknown {
   }
 }
 
-function payloadTooLarge(): GatewayError {
+function payloadTooLarge(maxBytes: number): GatewayError {
   return new GatewayError(
     "payload_too_large",
-    `Request body: larger than the limit of ${MAX_BODY_BYTES} bytes`,
+    `Request body: larger than the limit of ${maxBytes} bytes`,
   );
 }

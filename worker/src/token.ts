@@ -62,19 +62,25 @@ function readAuthorizationHeader(headers: Headers): TokenSource | undefined {
 }
 
 function validateTokenFormat({ header, token }: TokenSource): void {
+  const problem = describeTokenFormatProblem(token);
+  if (problem !== undefined) {
+    throw new GatewayError("invalid_token", `${header} header: ${problem}`);
+  }
+}
+
+/**
+ * Returns what makes a trimmed token malformed, as a phrase such as "the token is empty", or
+ * undefined when it is well formed.
+ */
+export function describeTokenFormatProblem(token: string): string | undefined {
   if (token === "") {
-    throw new GatewayError("invalid_token", `${header} header: the token is empty`);
+    return "the token is empty";
   }
   if (token.length > MAX_TOKEN_LENGTH) {
-    throw new GatewayError(
-      "invalid_token",
-      `${header} header: the token is longer than ${MAX_TOKEN_LENGTH} characters`,
-    );
+    return `the token is longer than ${MAX_TOKEN_LENGTH} characters`;
   }
   if (!TOKEN_PATTERN.test(token)) {
-    throw new GatewayError(
-      "invalid_token",
-      `${header} header: the token must contain only printable ASCII characters, without white space or control characters`,
-    );
+    return "the token must contain only printable ASCII characters, without white space or control characters";
   }
+  return undefined;
 }
