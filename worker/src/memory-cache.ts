@@ -28,7 +28,7 @@ export class MemoryCache<V> {
     return this.#entries.size;
   }
 
-  /** Returns the unexpired value for `key` and marks it most recently used. Drops an expired one. */
+  /** Returns the unexpired value for `key` and marks it most recently used. */
   get(key: string): V | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined) {

@@ -23,7 +23,7 @@ export function isCacheGenerationCurrent(startedIn: number): boolean {
   return startedIn === generation;
 }
 
-/** Returns the remembered lookup for a cache key, or undefined on a miss or when the tier is off. */
+/** Returns the remembered lookup for a cache key, or undefined on a miss or with the tier off. */
 export function readMemoryTier(key: string, config: GatewayConfig): CachedLookup | undefined {
   if (config.memoryCacheMaxEntries === 0) {
     return undefined;
