@@ -2,9 +2,12 @@
 export const ERROR_STATUS = {
   invalid_json: 400,
   invalid_body: 400,
+  invalid_query: 400,
   missing_token: 401,
   invalid_token: 401,
   instance_disconnected: 401,
+  missing_admin_secret: 401,
+  invalid_admin_secret: 401,
   not_found: 404,
   method_not_allowed: 405,
   payload_too_large: 413,
@@ -13,6 +16,8 @@ export const ERROR_STATUS = {
   gateway_misconfigured: 500,
   upstream_error: 502,
   database_unavailable: 503,
+  admin_disabled: 503,
+  cache_unavailable: 503,
   upstream_timeout: 504,
 } as const;
 
