@@ -3,6 +3,8 @@ import type { Env } from "./env";
 import { handleError } from "./error-handler";
 import { type GatewayRequest, withConfig, withRequestContext } from "./request-context";
 import { finishResponse } from "./response-finisher";
+import { listCacheKeys } from "./routes/cache-keys";
+import { purgeCache } from "./routes/cache-purge";
 import { createFallbackRoute } from "./routes/fallback";
 import { health } from "./routes/health";
 import { sendText } from "./routes/send-text";
@@ -16,6 +18,8 @@ const router = Router<GatewayRequest, [Env, ExecutionContext]>({
 router
   .get("/health", health)
   .post("/whatsapp/send-text", sendText)
+  .post("/admin/cache/purge", purgeCache)
+  .get("/admin/cache/keys", listCacheKeys)
   .all("*", createFallbackRoute(router.routes));
 
 export default {

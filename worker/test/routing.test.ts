@@ -32,6 +32,10 @@ describe("routing", () => {
     ["OPTIONS", "/whatsapp/send-text", "POST"],
     ["POST", "/health", "GET"],
     ["DELETE", "/health", "GET"],
+    ["GET", "/admin/cache/purge", "POST"],
+    ["DELETE", "/admin/cache/purge", "POST"],
+    ["POST", "/admin/cache/keys", "GET"],
+    ["DELETE", "/admin/cache/keys", "GET"],
   ])("wrong method %s %s returns 405 with Allow", async (method, path, allowed) => {
     const response = await callGateway(new Request(`${GATEWAY_ORIGIN}${path}`, { method }));
 

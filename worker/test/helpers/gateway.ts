@@ -6,6 +6,7 @@ import worker from "../../src/index";
 /** Secrets the tests configure; the log and body checks look for them. */
 export const TEST_SERVICE_ROLE_KEY = "test-service-role-key-7f3a";
 export const TEST_GATEWAY_SECRET = "test-gateway-shared-secret-91c2";
+export const TEST_ADMIN_SECRET = "test-admin-secret-5d8e";
 export const TEST_SUPABASE_URL = "http://127.0.0.1:54321";
 
 export const GATEWAY_ORIGIN = "http://gateway.test";
@@ -20,6 +21,7 @@ export function testEnv(overrides: Record<string, unknown> = {}): Env {
     SUPABASE_URL: TEST_SUPABASE_URL,
     SUPABASE_SERVICE_ROLE_KEY: TEST_SERVICE_ROLE_KEY,
     GATEWAY_SHARED_SECRET: TEST_GATEWAY_SECRET,
+    ADMIN_SECRET: TEST_ADMIN_SECRET,
     ...overrides,
   } as Env;
 }

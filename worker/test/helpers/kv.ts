@@ -46,6 +46,8 @@ export interface KvFaults {
   failList?: boolean;
   /** Awaited after a get has read its value and before it returns it. */
   beforeGetReturns?: () => Promise<void>;
+  /** Awaited before a delete reaches the namespace. */
+  beforeDelete?: () => Promise<void>;
 }
 
 /**
@@ -66,10 +68,11 @@ export function spyOnKv(faults: KvFaults = {}): KvSpy {
       calls.put.push(key);
       return real.put(key, value, options);
     },
-    delete(key: string) {
+    async delete(key: string) {
       calls.delete.push(key);
+      await faults.beforeDelete?.();
       if (faults.failDeletes?.includes(key)) {
-        return Promise.reject(new Error("KV DELETE failed with 500"));
+        throw new Error("KV DELETE failed with 500");
       }
       return real.delete(key);
     },
