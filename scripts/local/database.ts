@@ -97,3 +97,22 @@ async function applyMigration(db: PGlite, migration: MigrationFile, sql: string)
     throw new Error(`Migration ${migration.fileName} failed: ${reason}`, { cause: error });
   }
 }
+
+/**
+ * Stores `secret` in Vault under `name`, replacing the secret already stored under that name.
+ * Locally, Vault is the stand-in from scripts/local/supabase-platform.sql.
+ */
+export async function writeVaultSecret(db: PGlite, name: string, secret: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    const existing = await tx.query<{ id: string }>(
+      "select id from vault.secrets where name = $1",
+      [name],
+    );
+    const id = existing.rows[0]?.id;
+    if (id === undefined) {
+      await tx.query("select vault.create_secret($1, $2)", [secret, name]);
+    } else {
+      await tx.query("select vault.update_secret($1, $2)", [id, secret]);
+    }
+  });
+}
