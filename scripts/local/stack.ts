@@ -1,7 +1,8 @@
 import path from "node:path";
 import { LOCAL_HOST, LOCAL_SECRETS, type LocalPorts, SEED_PROVIDER_TOKENS } from "./config.ts";
-import { openLocalDatabase } from "./database.ts";
+import { openLocalDatabase, writeVaultSecret } from "./database.ts";
 import { startEdgeFunctions } from "./edge-functions.ts";
+import { startPgNetWorker } from "./pg-net.ts";
 import { startPostgresServer } from "./postgres-server.ts";
 import { startSupabaseApi } from "./postgrest.ts";
 import { startWhatsAppSandbox } from "./whatsapp-sandbox.ts";
@@ -13,6 +14,12 @@ export interface LocalStackOptions {
   ports: LocalPorts;
   /** Receives each line a part prints, with the part's name. */
   onLine?: (part: string, line: string) => void;
+  /**
+   * Whether the local pg_net worker sends the database webhooks that net.http_post() queues.
+   * When false, they stay queued, as when a webhook is lost. Defaults to the WEBHOOK_DELIVERY
+   * environment variable ("on" or "off"), or true without it.
+   */
+  webhookDelivery?: boolean;
 }
 
 export interface LocalStack {
@@ -32,6 +39,7 @@ export interface LocalStack {
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const { ports } = options;
+  const webhookDelivery = options.webhookDelivery ?? readWebhookDelivery();
   const closers: Array<() => Promise<void>> = [];
   const close = async () => {
     for (const closePart of closers.reverse()) {
@@ -94,6 +102,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     closers.push(() => worker.close());
 
+    // Set only now that the function and the Worker it calls are up. The seed ran without them,
+    // so it queued no webhooks.
+    await writeVaultSecret(
+      db,
+      "invalidate_token_cache_url",
+      `${api.url}/functions/v1/invalidate-token-cache`,
+    );
+    await writeVaultSecret(db, "invalidate_token_cache_secret", LOCAL_SECRETS.WEBHOOK_SECRET);
+    if (webhookDelivery) {
+      const pgNet = startPgNetWorker(db, { onLine: (line) => options.onLine?.("pg_net", line) });
+      closers.push(() => pgNet.close());
+    }
+
     return {
       urls: {
         worker: worker.url,
@@ -108,4 +129,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await close();
     throw error;
   }
+}
+
+/** Reads WEBHOOK_DELIVERY: "on" or unset sends database webhooks, "off" leaves them queued. */
+export function readWebhookDelivery(environment: NodeJS.ProcessEnv = process.env): boolean {
+  const raw = environment.WEBHOOK_DELIVERY;
+  if (raw === undefined || raw === "" || raw === "on") return true;
+  if (raw === "off") return false;
+  throw new Error(`WEBHOOK_DELIVERY must be "on" or "off", got "${raw}"`);
 }
