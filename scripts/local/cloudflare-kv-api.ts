@@ -89,7 +89,7 @@ export async function startCloudflareKvApi(
   const state: KvState = { options, values: new Map(), undeletable: new Set(), requests: [] };
   const server = createServer((request, response) => {
     handleRequest(state, request)
-      .then((result) => sendEnvelope(response, 200, result))
+      .then((envelope) => sendEnvelope(response, envelope))
       .catch((error: unknown) => sendFailure(response, error));
   });
   await new Promise<void>((resolve, reject) => {
@@ -278,28 +278,16 @@ async function readJson(request: IncomingMessage): Promise<unknown> {
   }
 }
 
-function sendEnvelope(response: ServerResponse, status: number, envelope: Envelope): void {
-  const body: Record<string, unknown> = {
-    success: true,
-    errors: [],
-    messages: [],
-    result: envelope.result,
-  };
-  if (envelope.resultInfo !== undefined) body.result_info = envelope.resultInfo;
-  sendJson(response, status, body);
+function sendEnvelope(response: ServerResponse, { result, resultInfo }: Envelope): void {
+  const info = resultInfo === undefined ? {} : { result_info: resultInfo };
+  sendJson(response, 200, { success: true, errors: [], messages: [], result, ...info });
 }
 
 function sendFailure(response: ServerResponse, error: unknown): void {
-  const failure =
-    error instanceof ApiFailure
-      ? error
-      : new ApiFailure(500, { code: 10001, message: "Internal stand-in error" });
-  sendJson(response, failure.status, {
-    success: false,
-    errors: [failure.error],
-    messages: [],
-    result: null,
-  });
+  const internal = { code: 10001, message: "Internal stand-in error" };
+  const failure = error instanceof ApiFailure ? error : new ApiFailure(500, internal);
+  const body = { success: false, errors: [failure.error], messages: [], result: null };
+  sendJson(response, failure.status, body);
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {
