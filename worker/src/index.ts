@@ -8,6 +8,7 @@ import { purgeCache } from "./routes/cache-purge";
 import { createFallbackRoute } from "./routes/fallback";
 import { health } from "./routes/health";
 import { sendText } from "./routes/send-text";
+import { runWithServerTiming, ServerTiming } from "./server-timing";
 
 const router = Router<GatewayRequest, [Env, ExecutionContext]>({
   before: [withRequestContext, withConfig],
@@ -23,5 +24,6 @@ router
   .all("*", createFallbackRoute(router.routes));
 
 export default {
-  fetch: (request: Request, env: Env, ctx: ExecutionContext) => router.fetch(request, env, ctx),
+  fetch: (request: Request, env: Env, ctx: ExecutionContext) =>
+    runWithServerTiming(new ServerTiming(), () => router.fetch(request, env, ctx)),
 } satisfies ExportedHandler<Env>;

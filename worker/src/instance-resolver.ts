@@ -8,6 +8,7 @@ import {
   readMemoryTier,
   rememberLookup,
 } from "./memory-tier";
+import { recordTiming } from "./server-timing";
 import { SingleFlight } from "./single-flight";
 import { readCachedLookup, tokenCacheKey, writeCachedLookup } from "./token-cache";
 
@@ -45,18 +46,28 @@ export async function resolveInstance(
   const { config, log, ctx } = resolveContext;
   const key = tokenCacheKey(tokenDigestHex);
   const generation = cacheGeneration();
+  const cacheStartedAt = Date.now();
   const remembered = readMemoryTier(key, config);
   if (remembered !== undefined) {
+    recordTiming("cache", cacheStartedAt, "memory");
     return { instance: remembered.instance, source: "memory" };
   }
   const cached = await readCachedLookup(config.tokenCache, key, log);
   if (cached !== undefined) {
+    recordTiming("cache", cacheStartedAt, "kv");
     rememberLookup(key, cached, generation, config);
     return { instance: cached.instance, source: "cache" };
   }
+  recordTiming("cache", cacheStartedAt, "miss");
   const lookUpAndCache = () => lookUpAndCacheInstance(token, key, generation, resolveContext);
-  const instance = await databaseLookups.run(`${generation}:${key}`, lookUpAndCache, ctx);
-  return { instance, source: "database" };
+  // Each request records its own wait, including one that joined another request's query.
+  const databaseStartedAt = Date.now();
+  try {
+    const instance = await databaseLookups.run(`${generation}:${key}`, lookUpAndCache, ctx);
+    return { instance, source: "database" };
+  } finally {
+    recordTiming("db", databaseStartedAt);
+  }
 }
 
 /**

@@ -4,6 +4,7 @@ import { GatewayError } from "./errors";
 import { describeError, type LogFields, type Logger, maskRecipient } from "./logger";
 import { REQUEST_ID_HEADER } from "./request-id";
 import type { SendTextBody } from "./send-text-schema";
+import { recordTiming } from "./server-timing";
 
 export interface SendTextForward {
   config: GatewayConfig;
@@ -44,7 +45,12 @@ interface UpstreamResponse {
  */
 export async function forwardSendText(forward: SendTextForward): Promise<Response> {
   const startedAt = Date.now();
-  const upstream = await postToFunction(forward);
+  let upstream: UpstreamResponse;
+  try {
+    upstream = await postToFunction(forward);
+  } finally {
+    recordTiming("upstream", startedAt);
+  }
   const fields: LogFields = {
     upstreamStatus: upstream.status,
     recipient: maskRecipient(forward.body.number),
