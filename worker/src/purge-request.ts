@@ -33,7 +33,7 @@ const TokenSchema = v.pipe(
   ),
 );
 
-const TokensBodySchema = v.strictObject(
+export const TokensBodySchema = v.strictObject(
   {
     tokens: v.pipe(
       v.array(TokenSchema, `must be an array of 1 to ${MAX_PURGE_TOKENS} tokens`),
@@ -46,7 +46,7 @@ const TokensBodySchema = v.strictObject(
 
 const LIMIT_MESSAGE = `must be a whole number from 1 to ${MAX_PAGE_KEYS}`;
 
-const AllBodySchema = v.strictObject(
+export const AllBodySchema = v.strictObject(
   {
     all: v.literal(true, "must be true"),
     // null is accepted as "from the start", so a client can send back the cursor it last got.

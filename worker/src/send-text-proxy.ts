@@ -19,7 +19,8 @@ export interface SendTextForward {
 const ErrorBodySchema = v.looseObject({
   error: v.looseObject({ code: v.string(), message: v.string() }),
 });
-const SuccessBodySchema = v.looseObject({
+/** The send-text function's success body, which the gateway relays unchanged. */
+export const SuccessBodySchema = v.looseObject({
   status: v.literal("sent"),
   messageId: v.nullable(v.string()),
   requestId: v.string(),

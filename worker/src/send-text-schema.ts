@@ -5,11 +5,12 @@ import { GatewayError } from "./errors";
 export const MAX_TEXT_CODE_POINTS = 65_536;
 
 const NUMBER_FORMAT_MESSAGE = "must be 7 to 15 digits with the country code, or a WhatsApp JID";
-// Separators people write in phone numbers; they are removed before the digit check.
-const PHONE_SEPARATORS = /[ .()-]/g;
-const E164_NUMBER = /^\+?([0-9]{7,15})$/;
-// A person (<number>@s.whatsapp.net) or a group (<id>@g.us, or the older <creator>-<id>@g.us).
-const WHATSAPP_JID = /^(?:[0-9]{7,15}@s\.whatsapp\.net|[0-9]{1,32}(?:-[0-9]{1,32})?@g\.us)$/;
+/** Separators people write in phone numbers; they are removed before the digit check. */
+export const PHONE_SEPARATORS = /[ .()-]/g;
+/** A phone number once its separators are removed; the capture group is what is sent. */
+export const E164_NUMBER = /^\+?([0-9]{7,15})$/;
+/** A person (<number>@s.whatsapp.net) or a group (<id>@g.us, or the older <creator>-<id>@g.us). */
+export const WHATSAPP_JID = /^(?:[0-9]{7,15}@s\.whatsapp\.net|[0-9]{1,32}(?:-[0-9]{1,32})?@g\.us)$/;
 const UNPAIRED_SURROGATE = /\p{Cs}/u;
 const MAX_FIELD_NAME_IN_MESSAGE = 64;
 
@@ -39,22 +40,25 @@ const NumberSchema = v.pipe(
 
 const TextSchema = v.pipe(
   v.string("must be a string"),
-  v.check((text) => text.trim() !== "", "must not be blank"),
+  v.check(isNotBlank, "must not be blank"),
   v.check(
     fitsTextLimit,
     `must be at most ${MAX_TEXT_CODE_POINTS} characters (Unicode code points)`,
   ),
-  v.check((text) => !UNPAIRED_SURROGATE.test(text), "must not contain unpaired surrogates"),
+  v.check(hasNoUnpairedSurrogates, "must not contain unpaired surrogates"),
 );
 
 // Unknown fields are rejected rather than ignored: a client sending provider options such as
 // "delay" or "linkPreview" learns that the gateway does not forward them.
-const SendTextBodySchema = v.strictObject({ number: NumberSchema, text: TextSchema }, (issue) => {
-  if (issue.expected === "never") {
-    return "unknown field; only number and text are accepted";
-  }
-  return issue.expected?.startsWith('"') ? "is required" : "must be a JSON object";
-});
+export const SendTextBodySchema = v.strictObject(
+  { number: NumberSchema, text: TextSchema },
+  (issue) => {
+    if (issue.expected === "never") {
+      return "unknown field; only number and text are accepted";
+    }
+    return issue.expected?.startsWith('"') ? "is required" : "must be a JSON object";
+  },
+);
 
 export type SendTextBody = v.InferOutput<typeof SendTextBodySchema>;
 
@@ -74,7 +78,11 @@ export function parseSendTextBody(input: unknown): SendTextBody {
   throw new GatewayError("invalid_body", problems.join("; "));
 }
 
-function fitsTextLimit(text: string): boolean {
+export function isNotBlank(text: string): boolean {
+  return text.trim() !== "";
+}
+
+export function fitsTextLimit(text: string): boolean {
   // A string never has more code points than UTF-16 code units, so most texts skip the count.
   if (text.length <= MAX_TEXT_CODE_POINTS) {
     return true;
@@ -87,6 +95,10 @@ function fitsTextLimit(text: string): boolean {
     }
   }
   return true;
+}
+
+export function hasNoUnpairedSurrogates(text: string): boolean {
+  return !UNPAIRED_SURROGATE.test(text);
 }
 
 function shortenFieldName(field: string): string {
