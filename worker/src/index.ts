@@ -1,12 +1,14 @@
 import { Router } from "itty-router";
 import type { Env } from "./env";
 import { handleError } from "./error-handler";
+import { OPENAPI_DOCUMENT_PATH } from "./openapi-paths";
 import { type GatewayRequest, withConfig, withRequestContext } from "./request-context";
 import { finishResponse } from "./response-finisher";
 import { listCacheKeys } from "./routes/cache-keys";
 import { purgeCache } from "./routes/cache-purge";
 import { createFallbackRoute } from "./routes/fallback";
 import { health } from "./routes/health";
+import { serveOpenApiDocument } from "./routes/openapi";
 import { sendText } from "./routes/send-text";
 import { runWithServerTiming, ServerTiming } from "./server-timing";
 
@@ -18,6 +20,7 @@ const router = Router<GatewayRequest, [Env, ExecutionContext]>({
 
 router
   .get("/health", health)
+  .get(OPENAPI_DOCUMENT_PATH, serveOpenApiDocument)
   .post("/whatsapp/send-text", sendText)
   .post("/admin/cache/purge", purgeCache)
   .get("/admin/cache/keys", listCacheKeys)
