@@ -11,7 +11,7 @@ import type { ExampleObject, Reference, ResponseObject } from "./openapi-types";
 import { MAX_BODY_BYTES } from "./request-body";
 
 /**
- * Codes of the send-text function that reach the client: the gateway relays the function's
+ * Codes of the send-text function that reach the client. The gateway relays the function's
  * error responses unchanged, apart from a 401 or 403 about the gateway's own credentials.
  */
 export const RELAYED_FUNCTION_CODES = [
@@ -211,7 +211,7 @@ export function buildErrorResponse(
   };
 }
 
-/** Returns the headers every response carries, plus Retry-After when asked for. */
+/** Returns the headers every response carries, plus Retry-After when `withRetryAfter` is set. */
 export function responseHeaders(withRetryAfter = false): Record<string, Reference> {
   const headers: Record<string, Reference> = {
     "X-Request-ID": { $ref: "#/components/headers/X-Request-ID" },

@@ -14,7 +14,7 @@ import { MAX_PURGE_BODY_BYTES } from "./routes/cache-purge";
 export const OPENAPI_DOCUMENT_PATH = "/openapi.json";
 
 // Every route passes the configuration check first and can fail unexpectedly.
-const ALWAYS_POSSIBLE: DocumentedErrorCode[] = ["gateway_misconfigured", "internal_error"];
+const EVERY_ROUTE_CODES: DocumentedErrorCode[] = ["gateway_misconfigured", "internal_error"];
 const JSON_BODY_CODES: DocumentedErrorCode[] = [
   "invalid_json",
   "invalid_body",
@@ -26,7 +26,7 @@ const ADMIN_CODES: DocumentedErrorCode[] = [
   "invalid_admin_secret",
   "admin_disabled",
   "cache_unavailable",
-  ...ALWAYS_POSSIBLE,
+  ...EVERY_ROUTE_CODES,
 ];
 
 const REQUEST_ID_PARAMETER: Reference = { $ref: "#/components/parameters/X-Request-ID" };
@@ -81,7 +81,7 @@ function sendTextOperation(): OperationObject {
         "database_unavailable",
         "upstream_timeout",
         ...RELAYED_FUNCTION_CODES,
-        ...ALWAYS_POSSIBLE,
+        ...EVERY_ROUTE_CODES,
       ]),
     },
   };
@@ -99,7 +99,7 @@ function healthOperation(): OperationObject {
     parameters: [REQUEST_ID_PARAMETER],
     responses: {
       "200": jsonResponse("The Worker is configured.", "HealthResponse", { status: "ok" }),
-      ...buildErrorResponses(ALWAYS_POSSIBLE),
+      ...buildErrorResponses(EVERY_ROUTE_CODES),
     },
   };
 }
@@ -118,7 +118,7 @@ function openApiDocumentOperation(): OperationObject {
         headers: responseHeaders(),
         content: { "application/json": { schema: { type: "object" } } },
       },
-      ...buildErrorResponses(ALWAYS_POSSIBLE),
+      ...buildErrorResponses(EVERY_ROUTE_CODES),
     },
   };
 }

@@ -80,7 +80,7 @@ function convertCustomAction({ valibotAction, jsonSchema }: OverrideActionContex
   if (valibotAction === TOKEN_CHECK) {
     return { ...jsonSchema, ...INSTANCE_TOKEN_SCHEMA };
   }
-  // Trimming only widens what is accepted; the token description says so.
+  // Trimming only widens the accepted input, and the token's description mentions it.
   if (valibotAction.type === "trim") {
     return jsonSchema;
   }

@@ -15,7 +15,7 @@ export interface OpenApiDocument {
 
 export const OPENAPI_VERSION = "3.1.0";
 
-/** Version of the HTTP API; it changes when a route, field or code changes meaning. */
+/** Version of the HTTP API. It changes when a route, field or code changes meaning. */
 export const API_VERSION = "1.0.0";
 
 const API_DESCRIPTION = `One HTTP API for sending WhatsApp messages from many instances. Each instance \

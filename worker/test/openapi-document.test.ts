@@ -8,7 +8,7 @@ import { useGatewayTest } from "./helpers/setup";
 const t = useGatewayTest();
 
 // The Worker's tsconfig has no JSON module support, so the committed file is loaded through a
-// specifier that the type check does not resolve; Vite loads it as JSON at run time.
+// specifier that the type check does not resolve. Vite loads it as JSON at run time.
 const COMMITTED_DOCUMENT = "../../docs/openapi.json";
 
 function operationsOf(document: OpenApiDocument): Array<[string, string, OperationObject]> {

@@ -1,7 +1,7 @@
 import { buildOpenApiDocument } from "../openapi";
 
-// Built on the first request and kept for the life of the isolate: the document depends only
-// on the code, never on the request or the configuration.
+// Built on the first request and kept for the life of the isolate, because the document depends
+// only on the code, never on the request or the configuration.
 let documentJson: string | undefined;
 
 /** GET /openapi.json: the OpenAPI 3.1 document of this API. It needs no credentials. */
