@@ -11,6 +11,13 @@ export const NOT_FOUND_TTL_SECONDS = 60;
 
 const CACHE_VALUE_VERSION = 1;
 
+/**
+ * Maximum time a KV read may take. A slower read counts as a miss, so a KV outage that leaves
+ * reads pending delays each request by this long before the database is queried, instead of
+ * leaving the request pending.
+ */
+export const KV_READ_TIMEOUT_MS = 1_000;
+
 // Stored value: {"version":1,"instance":{id,user_id,name,status}}, or "instance": null for a
 // token that matched no row. A value of any other shape is treated as a miss.
 const CachedValueSchema = v.object({
@@ -26,8 +33,9 @@ export function tokenCacheKey(tokenDigestHex: string): string {
 }
 
 /**
- * Reads a cached lookup, or returns undefined on a miss. A failed read or an unreadable value
- * is logged and counts as a miss, so the request goes on to the database.
+ * Reads a cached lookup, or returns undefined on a miss. A failed read, a read slower than
+ * KV_READ_TIMEOUT_MS or an unreadable value is logged and counts as a miss, so the request goes
+ * on to the database.
  */
 export async function readCachedLookup(
   kv: KVNamespace,
@@ -36,9 +44,10 @@ export async function readCachedLookup(
 ): Promise<CachedLookup | undefined> {
   let stored: string | null;
   try {
-    stored = await kv.get(key);
+    stored = await getWithTimeout(kv, key);
   } catch (error) {
-    log.warn("token_cache_read_failed", describeError(error));
+    const reason = error instanceof KvReadTimeoutError ? "timeout" : "error";
+    log.warn("token_cache_read_failed", { reason, ...describeError(error) });
     return undefined;
   }
   if (stored === null) {
@@ -68,6 +77,24 @@ export async function writeCachedLookup(
     await kv.put(key, value, { expirationTtl });
   } catch (error) {
     log.warn("token_cache_write_failed", describeError(error));
+  }
+}
+
+class KvReadTimeoutError extends Error {
+  override readonly name = "KvReadTimeoutError";
+}
+
+async function getWithTimeout(kv: KVNamespace, key: string): Promise<string | null> {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      reject(new KvReadTimeoutError(`KV read took longer than ${KV_READ_TIMEOUT_MS} ms`));
+    }, KV_READ_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([kv.get(key), timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
