@@ -39,7 +39,7 @@ export async function lookupInstanceByToken(
     bodyText = await response.text();
   } catch (error) {
     const reason = signal.aborted ? "timeout" : "network_error";
-    throw databaseUnavailable(log, { reason, ...describeError(error) });
+    throw databaseUnavailable(log, { reason, ...describeLookupError(error, token) });
   }
   checkLookupStatus(status, log);
   return selectSingleRow(parseJsonBody(bodyText, log), log);
@@ -52,6 +52,19 @@ function buildLookupUrl(supabaseUrl: string, token: string): string {
     limit: String(ROW_LIMIT),
   });
   return `${supabaseUrl}/rest/v1/whatsapp_instances?${query}`;
+}
+
+/**
+ * Describes a failed lookup request for the log without the token. Some runtimes name the
+ * request URL in a network error, and the lookup URL carries the token in its query string, so
+ * every query string and every copy of the token is replaced by "[redacted]".
+ */
+function describeLookupError(error: unknown, token: string): LogFields {
+  const { errorName, errorMessage } = describeError(error);
+  const redacted = String(errorMessage)
+    .replace(/\?[^\s"'()<>]*/g, "?[redacted]")
+    .replaceAll(token, "[redacted]");
+  return { errorName, errorMessage: redacted };
 }
 
 function checkLookupStatus(status: number, log: Logger): void {
