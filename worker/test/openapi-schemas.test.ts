@@ -14,6 +14,7 @@ import {
 } from "../src/openapi-schemas";
 import type { JsonSchema } from "../src/openapi-types";
 import { parsePurgeRequest } from "../src/purge-request";
+import { resolveRequestId } from "../src/request-id";
 import {
   isNotBlank,
   MAX_TEXT_CODE_POINTS,
@@ -47,6 +48,28 @@ describe("OpenAPI schemas", () => {
     expect(INSTANCE_TOKEN_SCHEMA.maxLength).toBe(MAX_TOKEN_LENGTH);
     expect(describeTokenFormatProblem("x".repeat(MAX_TOKEN_LENGTH))).toBeUndefined();
     expect(describeTokenFormatProblem("x".repeat(MAX_TOKEN_LENGTH + 1))).toBeDefined();
+  });
+
+  it("request id pattern matches the reused ids", () => {
+    const parameters = (
+      document.components as { parameters: Record<string, { schema: JsonSchema }> }
+    ).parameters;
+    const pattern = new RegExp(parameters["X-Request-ID"]?.schema.pattern ?? "");
+    const samples = [
+      "order-4711",
+      "a.b_c:d-e",
+      "x".repeat(64),
+      "x".repeat(65),
+      "",
+      "a b",
+      "a/b",
+      "é",
+    ];
+
+    for (const sample of samples) {
+      const reused = resolveRequestId(new Headers({ "X-Request-ID": sample })) === sample;
+      expect(pattern.test(sample), JSON.stringify(sample)).toBe(reused);
+    }
   });
 
   it("text keywords carry the schema's checks", () => {
