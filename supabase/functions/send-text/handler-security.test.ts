@@ -122,6 +122,86 @@ Deno.test("extra body fields and headers never reach the provider", async () => 
   });
 });
 
+/**
+ * A provider on raw TCP that answers the first send with 200 on a keep-alive connection and
+ * closes the connection on every later send without a response, as a provider that crashes
+ * after sending would. It records each request body it read.
+ */
+function startDroppingProvider(): { url: string; bodies: string[]; close(): void } {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const bodies: string[] = [];
+  const connections: Deno.Conn[] = [];
+  const serve = async () => {
+    for await (const connection of listener) {
+      connections.push(connection);
+      void serveConnection(connection, bodies).catch(() => connection.close());
+    }
+  };
+  void serve().catch(() => undefined);
+  return {
+    url: `http://127.0.0.1:${listener.addr.port}`,
+    bodies,
+    close() {
+      listener.close();
+      for (const connection of connections) {
+        try {
+          connection.close();
+        } catch {
+          // Already closed by the provider or the client.
+        }
+      }
+    },
+  };
+}
+
+async function serveConnection(connection: Deno.Conn, bodies: string[]): Promise<void> {
+  const decoder = new TextDecoder();
+  const buffer = new Uint8Array(64 * 1024);
+  let received = "";
+  for (;;) {
+    const count = await connection.read(buffer);
+    if (count === null) {
+      return;
+    }
+    received += decoder.decode(buffer.subarray(0, count));
+    const headerEnd = received.indexOf("\r\n\r\n");
+    const length = Number(/content-length: *(\d+)/i.exec(received)?.[1] ?? 0);
+    if (headerEnd === -1 || received.length < headerEnd + 4 + length) {
+      continue;
+    }
+    bodies.push(received.slice(headerEnd + 4, headerEnd + 4 + length));
+    received = received.slice(headerEnd + 4 + length);
+    if (bodies.length > 1) {
+      connection.close();
+      return;
+    }
+    const body = JSON.stringify({ messageid: "3EB0DROP00000001", status: "Pending" });
+    const head = `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: keep-alive\r\n\r\n`;
+    await connection.write(new TextEncoder().encode(head + body));
+  }
+}
+
+Deno.test("dropped provider connection is not resent", async () => {
+  const provider = startDroppingProvider();
+  try {
+    await withHarness({ uazapiBaseUrl: provider.url }, async ({ handle }) => {
+      const first = await handle(sendRequest());
+      await first.body?.cancel();
+      const second = await handle(sendRequest());
+
+      strictEqual(first.status, 200);
+      await assertErrorResponse(second, {
+        status: 502,
+        code: "provider_unreachable",
+        message: "The WhatsApp provider could not be reached. Retry the request later.",
+      });
+      strictEqual(provider.bodies.length, 2);
+    });
+  } finally {
+    provider.close();
+  }
+});
+
 Deno.test("provider error body is never relayed", async () => {
   const echo = () =>
     buildJsonResponse(401, { error: `Invalid token ${PROVIDER_TOKEN} for ${RECIPIENT}` });

@@ -4,6 +4,19 @@ import { readTextPrefix } from "../_shared/http.ts";
 /** Maximum number of bytes read from a provider response body. The rest is discarded. */
 const MAX_PROVIDER_RESPONSE_BYTES = 64 * 1024;
 
+/**
+ * HTTP client that keeps no idle connection, so every provider call opens its own. Deno's fetch
+ * (checked with Deno 2.9.6) sends a request again when a reused keep-alive connection closes
+ * before the response, even a POST that the provider may already have delivered. On a new
+ * connection it does not, so a dropped connection fails the send instead of repeating it. The
+ * `Connection: close` request header makes a conformant server close the connection after its
+ * response, which covers runtimes without Deno.createHttpClient.
+ */
+const PROVIDER_HTTP_CLIENT =
+  typeof Deno.createHttpClient === "function"
+    ? Deno.createHttpClient({ poolMaxIdlePerHost: 0 })
+    : undefined;
+
 export interface ProviderSendOptions {
   /** uazapi server URL without a trailing slash. */
   baseUrl: string;
@@ -36,10 +49,12 @@ export async function postProviderText(options: ProviderSendOptions): Promise<Pr
       headers: {
         Accept: "application/json",
         "Content-Type": "application/json",
+        Connection: "close",
         token: options.providerToken,
       },
       body: JSON.stringify({ number: options.number, text: options.text }),
       signal,
+      ...(PROVIDER_HTTP_CLIENT === undefined ? {} : { client: PROVIDER_HTTP_CLIENT }),
     });
     const bodyText = await readTextPrefix(response, MAX_PROVIDER_RESPONSE_BYTES);
     return { status: response.status, headers: response.headers, bodyText };
