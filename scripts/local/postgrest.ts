@@ -13,6 +13,7 @@
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { PGlite } from "@electric-sql/pglite";
+import { type ApiTestFaults, createApiTestFaults } from "./api-test-faults.ts";
 import { ApiError, postgrestError } from "./postgrest-errors.ts";
 import { type FunctionsGatewayOptions, handleFunctionRequest } from "./postgrest-functions.ts";
 import { readVerifyJwtSettings } from "./postgrest-functions-config.ts";
@@ -66,6 +67,7 @@ export async function startSupabaseApi(options: SupabaseApiOptions): Promise<Sup
       upstreamTimeoutMs: options.functionsTimeoutMs,
     },
     writeLine,
+    testFaults: createApiTestFaults(),
   };
 
   const server = http.createServer((request, response) => {
@@ -93,6 +95,8 @@ interface RequestContext {
   keys: ApiKeys;
   functions: FunctionsGatewayOptions;
   writeLine: (line: string) => void;
+  /** TEST-ONLY: set when SUPABASE_API_TEST_FAULTS=on, see api-test-faults.ts. */
+  testFaults: ApiTestFaults | undefined;
 }
 
 async function handleRequest(
@@ -101,6 +105,9 @@ async function handleRequest(
   response: ServerResponse,
 ): Promise<void> {
   const url = request.url ?? "/";
+  if (await context.testFaults?.intercept(request, response)) {
+    return;
+  }
   if (url.startsWith(REST_PREFIX)) {
     await handleRestRequest(context, request, response, url.slice(REST_PREFIX.length));
     return;

@@ -7,7 +7,8 @@
  *   POST   /send/text          uazapi-like send; header `token` must be a known provider token
  *   GET    /messages           accepted messages, oldest first
  *   DELETE /messages           deletes every recorded message
- *   POST   /__sandbox/faults   makes the next sends fail, for example with 429 or "connection closed"
+ *   POST   /__sandbox/faults   makes the next sends fail, for example with 429, "connection closed"
+ *                              or a connection closed without a response
  *   DELETE /__sandbox/faults   clears the queued faults
  */
 import { randomBytes } from "node:crypto";
@@ -45,6 +46,8 @@ export interface WhatsAppSandbox {
  * A response that replaces the next `times` successful sends. The message is then not recorded,
  * as a failed send would not be delivered. Body of POST /__sandbox/faults:
  * {"status": 500, "body": {"error": "connection closed"}, "headers": {}, "delayMs": 0, "times": 1}
+ * With "closeConnection": true the sandbox closes the connection after `delayMs` without any
+ * response, as a provider that crashes mid-request does; `status` may then be left out.
  */
 interface SandboxFault {
   status: number;
@@ -52,6 +55,7 @@ interface SandboxFault {
   headers: Record<string, string>;
   delayMs: number;
   times: number;
+  closeConnection: boolean;
 }
 
 interface SandboxState {
@@ -143,6 +147,10 @@ async function handleSendText({ state, request, response }: Exchange): Promise<v
   const fault = takeFault(state);
   if (fault !== undefined) {
     await delay(fault.delayMs);
+    if (fault.closeConnection) {
+      request.socket.destroy();
+      return;
+    }
     sendJson(response, fault.status, fault.body, fault.headers);
     return;
   }
@@ -184,12 +192,16 @@ function readFault(body: unknown): SandboxFault | string {
     return "Body must be a JSON object";
   }
   const {
-    status,
+    closeConnection = false,
+    status = closeConnection === true ? 200 : undefined,
     body: faultBody = {},
     headers = {},
     delayMs = 0,
     times = 1,
   } = body as Record<string, unknown>;
+  if (typeof closeConnection !== "boolean") {
+    return "closeConnection must be true or false";
+  }
   if (!isIntegerBetween(status, 200, 599)) {
     return "status must be an HTTP status from 200 to 599";
   }
@@ -202,7 +214,7 @@ function readFault(body: unknown): SandboxFault | string {
   if (!isIntegerBetween(times, 1, MAX_FAULT_TIMES)) {
     return `times must be a whole number from 1 to ${MAX_FAULT_TIMES}`;
   }
-  return { status, body: faultBody, headers, delayMs, times };
+  return { status, body: faultBody, headers, delayMs, times, closeConnection };
 }
 
 function isIntegerBetween(value: unknown, min: number, max: number): value is number {
