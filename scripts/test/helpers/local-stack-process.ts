@@ -1,4 +1,5 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { createServer } from "node:net";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { promisify } from "node:util";
@@ -40,11 +41,58 @@ export interface StackProcess {
   stop(): Promise<number | null>;
 }
 
-/** Runs `scripts/start.ts`, as `npm start` does, and resolves once it prints that it is ready. */
+/** Binds `port` on 127.0.0.1 and releases it; resolves with the port the system gave. */
+function probePort(port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(undefined));
+    server.listen(port, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        resolve(typeof address === "object" && address ? address.port : undefined),
+      );
+    });
+  });
+}
+
+/**
+ * Returns `preferred` when all its ports are free, or else five ports the system picks, so that
+ * two test runs on one machine, or a developer's own stack, do not collide.
+ */
+async function choosePorts(preferred: StackPorts): Promise<StackPorts> {
+  const probes = await Promise.all(Object.values(preferred).map((port) => probePort(port)));
+  if (probes.every((port) => port !== undefined)) return preferred;
+  const picked: number[] = [];
+  while (picked.length < 5) {
+    const port = await probePort(0);
+    if (port !== undefined && !picked.includes(port)) picked.push(port);
+  }
+  const [worker, api, database, functions, sandbox] = picked as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  return {
+    WORKER_PORT: worker,
+    SUPABASE_API_PORT: api,
+    SUPABASE_DB_PORT: database,
+    EDGE_FUNCTIONS_PORT: functions,
+    WHATSAPP_SANDBOX_PORT: sandbox,
+  };
+}
+
+/**
+ * Runs `scripts/start.ts`, as `npm start` does, and resolves once it prints that it is ready.
+ * The stack listens on `preferredPorts` unless one of them is taken; `ports` of the result says
+ * where it listens.
+ */
 export async function startStackProcess(
-  ports: StackPorts,
+  preferredPorts: StackPorts,
   extraEnv: Record<string, string> = {},
 ): Promise<StackProcess> {
+  const ports = await choosePorts(preferredPorts);
   const portEnv = Object.fromEntries(Object.entries(ports).map(([key, port]) => [key, `${port}`]));
   const child = spawn(path.join(REPO_ROOT, "node_modules", ".bin", "tsx"), ["scripts/start.ts"], {
     cwd: REPO_ROOT,
