@@ -6,6 +6,7 @@ import {
   INTERNAL_ERROR_MESSAGE,
   MISCONFIGURED_MESSAGE,
 } from "./errors";
+import { MAX_REQUEST_HEADER_BYTES } from "./header-limit";
 import { errorBodySchema } from "./openapi-schemas";
 import type { ExampleObject, Reference, ResponseObject } from "./openapi-types";
 import { MAX_BODY_BYTES } from "./request-body";
@@ -86,6 +87,10 @@ const ERROR_DESCRIPTIONS: Record<DocumentedErrorCode, ErrorDescription> = {
   unsupported_media_type: {
     when: "a `Content-Type` other than `application/json` was sent",
     example: "Content-Type header: must be application/json (or left out)",
+  },
+  headers_too_large: {
+    when: `the request headers total more than ${MAX_REQUEST_HEADER_BYTES} bytes`,
+    example: `Request headers: larger than the limit of ${MAX_REQUEST_HEADER_BYTES} bytes in total; send fewer or shorter headers`,
   },
   internal_error: {
     when: "an unexpected failure; the log holds the detail under the request id",

@@ -100,7 +100,11 @@ function buildFallbackResponses(): Record<string, ResponseObject> {
     ...methodNotAllowed.headers,
     Allow: { $ref: "#/components/headers/Allow" },
   };
-  return { NotFound: buildErrorResponse(["not_found"]), MethodNotAllowed: methodNotAllowed };
+  return {
+    NotFound: buildErrorResponse(["not_found"]),
+    MethodNotAllowed: methodNotAllowed,
+    HeadersTooLarge: buildErrorResponse(["headers_too_large"]),
+  };
 }
 
 /** Builds the OpenAPI 3.1 document from the routes' schemas and the error tables. */
