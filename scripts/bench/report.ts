@@ -1,0 +1,204 @@
+import type { MachineInfo } from "./machine.ts";
+import type { MemoryFootprint } from "./memory-footprint.ts";
+import type { BenchOptions } from "./options.ts";
+import type { LatencySummary, ScenarioResult } from "./results.ts";
+import { type BenchSummary, formatMs } from "./summary.ts";
+
+export interface ReportInput {
+  command: string;
+  machine: MachineInfo;
+  options: BenchOptions;
+  results: readonly ScenarioResult[];
+  footprint: MemoryFootprint;
+  summary: BenchSummary;
+  notes: readonly string[];
+  elapsedSeconds: number;
+}
+
+/** Renders docs/benchmarks.md: the run's figures first, then how each one is measured. */
+export function renderReport(input: ReportInput): string {
+  return [
+    "# Benchmarks",
+    "",
+    "This page is written by `npm run bench` (`scripts/bench.ts`); edit the script, not the page.",
+    "It measures what the gateway adds to a bare proxy on a cache hit, and how many database",
+    "queries reach PostgREST, with every figure taken in one run.",
+    "",
+    ...renderRunFacts(input),
+    "## Results",
+    "",
+    ...renderResultsTable(input.results),
+    ...renderTargets(input.summary),
+    ...renderFootprint(input.footprint),
+    ...renderMethod(input.options),
+  ].join("\n");
+}
+
+function renderRunFacts({
+  command,
+  machine,
+  options,
+  notes,
+  elapsedSeconds,
+}: ReportInput): string[] {
+  const profile = options.quick ? "quick" : "full";
+  return [
+    "## Last run",
+    "",
+    `- Command: \`${command}\` (${profile} profile, ${Math.round(elapsedSeconds)} s)`,
+    `- Date: ${machine.date}`,
+    `- Machine: ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.nodeVersion}`,
+    `- Worker runtime: workerd through Miniflare ${machine.miniflareVersion}; load from autocannon ${machine.autocannonVersion}`,
+    `- Gateway source: commit ${machine.commit}`,
+    `- Database delay: ${options.dbDelayMs} ms per lookup; ${options.rounds} rounds of ${options.throughputSeconds} s at ${options.connections} connections plus ${options.latencySeconds} s at 1 connection per scenario`,
+    ...notes.map((note) => `- Note: ${note}`),
+    "",
+  ];
+}
+
+function renderResultsTable(results: readonly ScenarioResult[]): string[] {
+  const header =
+    "| scenario | setup | requests | req/s | p50 ms | p99 ms | loaded p50 ms | loaded p99 ms | workerd CPU us/req | DB queries | KV reads | KV writes | non-2xx |";
+  const rows = results.map((result) => {
+    const cells = [
+      `\`${result.name}\``,
+      result.setup,
+      String(result.requests),
+      String(Math.round(result.rps)),
+      formatMs(result.latency.p50Ms),
+      formatMs(result.latency.p99Ms),
+      formatOptionalLatency(result.loadedLatency, "p50Ms"),
+      formatOptionalLatency(result.loadedLatency, "p99Ms"),
+      result.cpuMicrosecondsPerRequest === undefined
+        ? "-"
+        : String(Math.round(result.cpuMicrosecondsPerRequest)),
+      String(result.counts.dbQueries),
+      result.name === "bare" ? "-" : String(result.counts.kvReads),
+      result.name === "bare" ? "-" : String(result.counts.kvWrites),
+      String(result.non2xx),
+    ];
+    return `| ${cells.join(" | ")} |`;
+  });
+  return [header, `|${"---|".repeat(13)}`, ...rows, "", ...renderRoundNotes(results), ""];
+}
+
+function formatOptionalLatency(
+  latency: LatencySummary | undefined,
+  key: "p50Ms" | "p99Ms",
+): string {
+  return latency === undefined ? "-" : formatMs(latency[key]);
+}
+
+function renderRoundNotes(results: readonly ScenarioResult[]): string[] {
+  const lines = ["req/s of each round, in run order:", ""];
+  for (const result of results) {
+    if (result.rpsPerRound !== undefined) {
+      lines.push(
+        `- \`${result.name}\`: ${result.rpsPerRound.map((rps) => Math.round(rps)).join(", ")}`,
+      );
+    }
+  }
+  const withStoredKeys = results.filter((result) => result.storedKeysAdded !== undefined);
+  lines.push("", "Keys added to the Worker's KV namespace, read back through Miniflare:", "");
+  for (const result of withStoredKeys) {
+    const perToken = `at most ${result.counts.maxQueriesPerToken} queries per token`;
+    lines.push(`- \`${result.name}\`: ${result.storedKeysAdded} keys, ${perToken}`);
+  }
+  return lines;
+}
+
+function renderTargets({ targets }: BenchSummary): string[] {
+  const rows = targets.map(
+    (target) =>
+      `| ${target.name} | ${target.goal} | ${target.measured} | ${target.met ? "met" : "**missed**"} |`,
+  );
+  return [
+    "## Targets",
+    "",
+    "| target | goal | measured | result |",
+    "|---|---|---|---|",
+    ...rows,
+    "",
+  ];
+}
+
+function renderFootprint(footprint: MemoryFootprint): string[] {
+  const mebibytes = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+  return [
+    "## Memory tier footprint",
+    "",
+    `A separate Node ${footprint.nodeVersion} process started with \`--expose-gc\` fills the`,
+    "gateway's `MemoryCache` (`worker/src/memory-cache.ts`) with entries built as the gateway",
+    "builds them: the key is `instance-token:v1:` plus a SHA-256 hex digest, and the value is",
+    "the `InstanceRecordSchema` output of a parsed PostgREST row. It reads `heapUsed` after two",
+    "forced collections before and after the fill.",
+    "",
+    `- ${footprint.largeFillEntries} entries: ${mebibytes(footprint.largeFillBytes)} MiB, ${Math.round(footprint.bytesPerEntry)} bytes per entry`,
+    `- ${footprint.defaultBoundEntries} entries, the default \`MEMORY_CACHE_MAX_ENTRIES\`: ${mebibytes(footprint.defaultBoundBytes)} MiB, under the 16 MiB budget and far below the 128 MB an isolate may use`,
+    "",
+    "workerd runs a different V8 build from Node, so the figure in an isolate may differ somewhat.",
+    "",
+  ];
+}
+
+function renderMethod(options: BenchOptions): string[] {
+  return [
+    "## How each figure is measured",
+    "",
+    "- **Processes.** Each Worker runs in its own workerd process, started through the Miniflare",
+    "  API with `cf: false` and the compatibility date and flags of `wrangler.toml`. Requests reach",
+    "  it through a direct socket, with no Miniflare entry Worker in front. The upstream stand-ins",
+    "  run in a child Node process on 127.0.0.1; autocannon runs in the main process. Everything",
+    "  shares the machine's cores, so the figures compare scenarios with each other and are not",
+    "  the capacity of a deployed Worker.",
+    "- **Workers.** `bare` forwards the request body to the send-text stand-in with no checks.",
+    "  The gateway is `worker/src/index.ts`, bundled with esbuild behind a bench-only entry",
+    "  (`scripts/bench/workers/counting-gateway.ts`) that only counts KV calls. `memory_hit`,",
+    "  `stampede`, `distinct` and `cold_miss` use the default configuration (memory tier of",
+    "  10,000 entries for 10 s). `kv_hit` and the `_memory_off` rows set",
+    "  `MEMORY_CACHE_MAX_ENTRIES=0`.",
+    "- **Uncached design (`no_cache`).** The memory tier is off and the entry binds a KV stand-in",
+    "  whose reads always return null and whose writes store nothing, so every request queries the",
+    "  database. Its tokens cycle through 5,000 tokens, more than the requests in flight, so",
+    "  single-flight never merges two of them.",
+    `- **Upstream stand-ins.** The PostgREST stand-in answers only the gateway's lookup shape`,
+    "  (`select=id,user_id,name,status&instance_token=eq.<token>&limit=2` with the service role",
+    `  key) from an in-memory table of generated tokens, after a delay of ${options.dbDelayMs} ms, and counts each`,
+    "  query per token. The send-text stand-in answers 200 with `status`, `messageId` and",
+    "  `requestId` at once. Any other request counts as rejected and fails the run.",
+    "- **req/s.** 2xx responses divided by the run's wall time. Throughput scenarios report the",
+    "  median over rounds; the others report their single run.",
+    "- **Latency.** autocannon times each response with `process.hrtime`, and the bench keeps",
+    "  every sample. p50 and p99 of the throughput scenarios come from the one-connection runs,",
+    "  which show what a request costs without queueing; the `loaded` columns come from the",
+    "  many-connection runs. Stampede, distinct and cold-miss latencies come from their own run.",
+    "- **workerd CPU.** User plus system CPU time of the Worker's workerd process, read from",
+    "  `/proc/<pid>/stat` before and after the many-connection runs, divided by their responses.",
+    "  A Worker's requests run on one thread, so this bounds its req/s on any machine.",
+    "- **Database queries.** Counted by the PostgREST stand-in for the scenario's own token",
+    "  prefix, as the difference before and after the scenario's runs.",
+    "- **KV reads and writes.** Counted inside the Worker's isolate by the bench entry, which",
+    "  wraps the `TOKEN_CACHE` binding and counts every `get` and `put` the gateway makes. Counts",
+    "  are read once they stop changing, because writes run in `waitUntil` after the response.",
+    "  For stampede and distinct, the keys that appeared in the namespace are also listed through",
+    "  Miniflare as a cross-check. `no_cache` counts the calls its KV stand-in received.",
+    "- **Warm scenarios.** Before each round every warm token is sent once, unmeasured. The",
+    "  memory tier keeps an entry for 10 s, so a long `memory_hit` round rereads some entries from",
+    "  KV, and a KV entry that reaches its 300 s TTL during a run costs one more query.",
+    "- **Noise.** Every Worker first runs unmeasured for a few seconds. Then each round runs every",
+    "  throughput scenario once, and the order rotates by one scenario per round, so a slow",
+    "  spell of the machine spreads over all scenarios.",
+    "- **Log output row.** `memory_hit_no_log_output` is the same gateway with the `console` call",
+    "  of `worker/src/logger.ts` removed at bundle time; the log lines are still built. It shows",
+    "  what writing two JSON lines per request costs and plays no part in the targets.",
+    "",
+    "## Limits",
+    "",
+    "- One isolate serves each Worker. In production many isolates run at once, and the memory",
+    "  tier and single-flight are per isolate, so a burst spread over N isolates that all miss KV",
+    "  costs up to N queries. KV is shared by all of them.",
+    "- Miniflare's KV stores data in a local SQLite database in the workerd process, so a KV hit",
+    "  here costs a local call, not a read from Cloudflare's edge cache.",
+    "",
+  ];
+}
