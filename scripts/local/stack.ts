@@ -70,6 +70,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         SUPABASE_SERVICE_ROLE_KEY: LOCAL_SECRETS.SUPABASE_SERVICE_ROLE_KEY,
         GATEWAY_SHARED_SECRET: LOCAL_SECRETS.GATEWAY_SHARED_SECRET,
         UAZAPI_BASE_URL: sandbox.url,
+        // Optional tunable, passed through so tests can shorten the provider timeout.
+        ...(process.env.PROVIDER_TIMEOUT_MS
+          ? { PROVIDER_TIMEOUT_MS: process.env.PROVIDER_TIMEOUT_MS }
+          : {}),
         WEBHOOK_SECRET: LOCAL_SECRETS.WEBHOOK_SECRET,
         // The Worker starts last, but invalidate-token-cache only calls it when a webhook arrives.
         GATEWAY_URL: `http://${LOCAL_HOST}:${ports.worker}`,

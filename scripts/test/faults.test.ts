@@ -15,8 +15,8 @@ import {
 
 const STACK_BASE_PORT = 28860;
 const RECIPIENT = "5521987650001";
-// The send-text function's provider timeout in the local stack (PROVIDER_TIMEOUT_MS default).
-const PROVIDER_TIMEOUT_MS = 15_000;
+// Shorter than the function's 15 s default so the timeout case runs in seconds.
+const PROVIDER_TIMEOUT_MS = 2_000;
 // The Worker's lookup timeout in the local stack (POSTGREST_TIMEOUT_MS default).
 const POSTGREST_TIMEOUT_MS = 3_000;
 
@@ -24,7 +24,10 @@ let stack: StackProcess;
 let apiUrl: string;
 
 beforeAll(async () => {
-  stack = await startStackProcess(portsFrom(STACK_BASE_PORT), { SUPABASE_API_TEST_FAULTS: "on" });
+  stack = await startStackProcess(portsFrom(STACK_BASE_PORT), {
+    SUPABASE_API_TEST_FAULTS: "on",
+    PROVIDER_TIMEOUT_MS: String(PROVIDER_TIMEOUT_MS),
+  });
   apiUrl = `http://127.0.0.1:${stack.ports.SUPABASE_API_PORT}`;
 }, 40_000);
 

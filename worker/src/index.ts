@@ -1,6 +1,7 @@
 import { Router } from "itty-router";
 import type { Env } from "./env";
 import { handleError } from "./error-handler";
+import { withHeaderLimit } from "./header-limit";
 import { OPENAPI_DOCUMENT_PATH } from "./openapi-paths";
 import { type GatewayRequest, withConfig, withRequestContext } from "./request-context";
 import { finishResponse } from "./response-finisher";
@@ -13,13 +14,15 @@ import { sendText } from "./routes/send-text";
 import { runWithServerTiming, ServerTiming } from "./server-timing";
 
 const router = Router<GatewayRequest, [Env, ExecutionContext]>({
-  before: [withRequestContext, withConfig],
+  before: [withRequestContext, withHeaderLimit, withConfig],
   catch: handleError,
   finally: [finishResponse],
 });
 
 router
   .get("/health", health)
+  // Uptime monitors often probe with HEAD; the runtime sends the GET answer without its body.
+  .head("/health", health)
   .get(OPENAPI_DOCUMENT_PATH, serveOpenApiDocument)
   .post("/whatsapp/send-text", sendText)
   .post("/admin/cache/purge", purgeCache)

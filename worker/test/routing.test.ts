@@ -14,6 +14,14 @@ describe("routing", () => {
     expect(t.upstream.calls).toHaveLength(0);
   });
 
+  it("health answers HEAD with status 200", async () => {
+    const response = await callGateway(new Request(`${GATEWAY_ORIGIN}/health`, { method: "HEAD" }));
+
+    expect(response.status).toBe(200);
+    expect(response.headers.get("X-Request-ID")).toEqual(expect.any(String));
+    expect(t.upstream.calls).toHaveLength(0);
+  });
+
   it.each([
     ["GET", "/"],
     ["GET", "/whatsapp"],
@@ -30,8 +38,8 @@ describe("routing", () => {
     ["GET", "/whatsapp/send-text", "POST"],
     ["PUT", "/whatsapp/send-text", "POST"],
     ["OPTIONS", "/whatsapp/send-text", "POST"],
-    ["POST", "/health", "GET"],
-    ["DELETE", "/health", "GET"],
+    ["POST", "/health", "GET, HEAD"],
+    ["DELETE", "/health", "GET, HEAD"],
     ["GET", "/admin/cache/purge", "POST"],
     ["DELETE", "/admin/cache/purge", "POST"],
     ["POST", "/admin/cache/keys", "GET"],

@@ -11,10 +11,10 @@ import {
 import { type GatewayRequest, withRequestContext } from "../src/request-context";
 import { finishResponse } from "../src/response-finisher";
 import { expectError } from "./helpers/assertions";
-import { GATEWAY_ORIGIN, sendTextRequest } from "./helpers/gateway";
+import { callGateway, GATEWAY_ORIGIN, sendTextRequest } from "./helpers/gateway";
 import { useGatewayTest } from "./helpers/setup";
 
-useGatewayTest();
+const t = useGatewayTest();
 
 const TOO_LARGE = `Request headers: larger than the limit of ${MAX_REQUEST_HEADER_BYTES} bytes in total; send fewer or shorter headers`;
 
@@ -104,5 +104,16 @@ describe("request header limit", () => {
 
     expect(response.status).toBe(200);
     expect(routeCalls).toEqual(["probe"]);
+  });
+
+  it("rejects oversized headers on the gateway before any lookup", async () => {
+    const request = sendTextRequest({
+      headers: { "X-Padding": "p".repeat(MAX_REQUEST_HEADER_BYTES) },
+    });
+
+    const response = await callGateway(request);
+
+    await expectError(response, 431, "headers_too_large", TOO_LARGE);
+    expect(t.upstream.calls).toHaveLength(0);
   });
 });
