@@ -74,6 +74,30 @@ async function startWorkerStandIn(): Promise<WorkerStandIn> {
   };
 }
 
+interface RecordingServer {
+  url: string;
+  requests: Array<{ method: string | undefined; token: string | string[] | undefined }>;
+  close(): Promise<void>;
+}
+
+/** Server that records every request and accepts it as the provider would, for redirect targets. */
+async function startRecordingServer(): Promise<RecordingServer> {
+  const requests: RecordingServer["requests"] = [];
+  const server: Server = createServer((request, response) => {
+    requests.push({ method: request.method, token: request.headers.token });
+    request.resume();
+    response.writeHead(200, { "Content-Type": "application/json" });
+    response.end(JSON.stringify({ id: "r0", messageid: "3EB0REDIRECTED", status: "Pending" }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
 let postgrest: PostgrestStandIn;
 let sandbox: WhatsAppSandbox;
 let worker: WorkerStandIn;
@@ -118,7 +142,18 @@ afterAll(async () => {
 
 beforeEach(async () => {
   await fetch(`${sandbox.url}/messages`, { method: "DELETE" });
+  await fetch(`${sandbox.url}/__sandbox/faults`, { method: "DELETE" });
 });
+
+async function queueSandboxFault(fault: unknown): Promise<void> {
+  const response = await fetch(`${sandbox.url}/__sandbox/faults`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(fault),
+  });
+  await response.body?.cancel();
+  expect(response.status).toBe(200);
+}
 
 function sendText(headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${functions.url}/send-text`, {
@@ -180,6 +215,29 @@ describe("Edge Functions host", () => {
     });
     expect(sandbox.messages()).toEqual([]);
     expect(postgrest.requests.length).toBe(requestsBefore);
+  });
+
+  it("does not follow a provider redirect", async () => {
+    const elsewhere = await startRecordingServer();
+    try {
+      await queueSandboxFault({ status: 302, headers: { Location: `${elsewhere.url}/send/text` } });
+
+      const response = await sendText();
+
+      expect(response.status).toBe(502);
+      expect(await response.json()).toEqual({
+        error: {
+          code: "provider_error",
+          message:
+            "The WhatsApp provider responded with a redirect (HTTP 302), which the function does not follow. Retry the request later.",
+        },
+        requestId: "edge-functions-test",
+      });
+      expect(elsewhere.requests).toEqual([]);
+      expect(sandbox.messages()).toEqual([]);
+    } finally {
+      await elsewhere.close();
+    }
   });
 
   it("purges a rotated token through invalidate-token-cache", async () => {

@@ -208,6 +208,23 @@ describe("WhatsApp sandbox faults", () => {
     expect(performance.now() - startedAt).toBeGreaterThanOrEqual(140);
   });
 
+  it("queues a redirect fault with its Location", async () => {
+    const location = "http://127.0.0.1:9/elsewhere";
+    expect((await queueFault({ status: 302, headers: { Location: location } })).status).toBe(200);
+
+    const response = await fetch(`${sandbox.url}/send/text`, {
+      method: "POST",
+      headers: { token: PROVIDER_TOKEN, "Content-Type": "application/json" },
+      body: JSON.stringify({ number: "5511987654321", text: "Hi" }),
+      redirect: "manual",
+    });
+
+    expect(response.status).toBe(302);
+    expect(response.headers.get("location")).toBe(location);
+    await response.body?.cancel();
+    expect(sandbox.messages()).toEqual([]);
+  });
+
   it("checks the token before a fault", async () => {
     await (await queueFault({ status: 500, body: { error: "connection closed" } })).body?.cancel();
 

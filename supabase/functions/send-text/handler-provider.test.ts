@@ -3,12 +3,14 @@ import {
   buildJsonResponse,
   hangUntilClosed,
   type StandInResponder,
+  startStandInServer,
   unusedLocalUrl,
 } from "../_testing/stand-in-server.ts";
 import {
   assertErrorResponse,
   MESSAGE_TEXT,
   PROVIDER_TOKEN,
+  providerAccepts,
   RECIPIENT,
   REQUEST_ID,
   sendRequest,
@@ -245,3 +247,27 @@ Deno.test("provider base URL path prefix is kept", async () => {
     });
   });
 });
+
+for (const status of [301, 302, 303, 307, 308]) {
+  Deno.test(`provider redirect ${status} is not followed and returns 502`, async () => {
+    const elsewhere = startStandInServer(providerAccepts);
+    const redirect = () => new Response(null, { status, headers: { Location: elsewhere.url } });
+    try {
+      await withHarness({ provider: redirect }, async ({ provider, handle, logs }) => {
+        const response = await handle(sendRequest());
+
+        await assertErrorResponse(response, {
+          status: 502,
+          code: "provider_error",
+          message: `The WhatsApp provider responded with a redirect (HTTP ${status}), which the function does not follow. Retry the request later.`,
+        });
+        strictEqual(provider.requests.length, 1);
+        strictEqual(elsewhere.requests.length, 0);
+        strictEqual(logs[0]?.event, "send_text.failed");
+        strictEqual(logs[0]?.providerStatus, status);
+      });
+    } finally {
+      await elsewhere.close();
+    }
+  });
+}

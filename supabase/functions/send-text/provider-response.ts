@@ -29,6 +29,12 @@ export function interpretProviderResponse(response: ProviderResponse): {
 }
 
 function toProviderFailure(response: ProviderResponse): FunctionError {
+  if (response.status >= 300 && response.status < 400) {
+    return new FunctionError(
+      "provider_error",
+      `The WhatsApp provider responded with a redirect (HTTP ${response.status}), which the function does not follow. Retry the request later.`,
+    );
+  }
   const retryAfter = response.headers.get("retry-after");
   if (response.status === 429) {
     return new FunctionError(

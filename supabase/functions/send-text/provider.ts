@@ -53,6 +53,9 @@ export async function postProviderText(options: ProviderSendOptions): Promise<Pr
         token: options.providerToken,
       },
       body: JSON.stringify({ number: options.number, text: options.text }),
+      // A followed redirect turns the POST into a GET whose 200 would count as sent, and can carry
+      // the provider token to another host. A 3xx is returned as is and mapped to provider_error.
+      redirect: "manual",
       signal,
       ...(PROVIDER_HTTP_CLIENT === undefined ? {} : { client: PROVIDER_HTTP_CLIENT }),
     });
