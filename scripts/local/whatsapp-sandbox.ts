@@ -7,8 +7,9 @@
  *   POST   /send/text          uazapi-like send; header `token` must be a known provider token
  *   GET    /messages           accepted messages, oldest first
  *   DELETE /messages           deletes every recorded message
- *   POST   /__sandbox/faults   makes the next sends fail, for example with 429, "connection closed"
- *                              or a connection closed without a response
+ *   POST   /__sandbox/faults   makes the next sends fail, for example with 429, "connection closed",
+ *                              a redirect, a body that is not JSON, or a connection closed
+ *                              without a response
  *   DELETE /__sandbox/faults   clears the queued faults
  */
 import { randomBytes } from "node:crypto";
@@ -46,12 +47,15 @@ export interface WhatsAppSandbox {
  * A response that replaces the next `times` successful sends. The message is then not recorded,
  * as a failed send would not be delivered. Body of POST /__sandbox/faults:
  * {"status": 500, "body": {"error": "connection closed"}, "headers": {}, "delayMs": 0, "times": 1}
+ * "rawBody": "<text>" in place of "body" sends that text as is, as text/plain unless `headers`
+ * sets a Content-Type, for a provider whose reply is not JSON.
  * With "closeConnection": true the sandbox closes the connection after `delayMs` without any
  * response, as a provider that crashes mid-request does; `status` may then be left out.
  */
 interface SandboxFault {
   status: number;
   body: unknown;
+  rawBody: string | undefined;
   headers: Record<string, string>;
   delayMs: number;
   times: number;
@@ -151,7 +155,7 @@ async function handleSendText({ state, request, response }: Exchange): Promise<v
       request.socket.destroy();
       return;
     }
-    sendJson(response, fault.status, fault.body, fault.headers);
+    sendFault(response, fault);
     return;
   }
   recordMessage(state, message);
@@ -195,6 +199,7 @@ function readFault(body: unknown): SandboxFault | string {
     closeConnection = false,
     status = closeConnection === true ? 200 : undefined,
     body: faultBody = {},
+    rawBody,
     headers = {},
     delayMs = 0,
     times = 1,
@@ -205,6 +210,12 @@ function readFault(body: unknown): SandboxFault | string {
   if (!isIntegerBetween(status, 200, 599)) {
     return "status must be an HTTP status from 200 to 599";
   }
+  if (rawBody !== undefined && typeof rawBody !== "string") {
+    return "rawBody must be a string";
+  }
+  if (rawBody !== undefined && "body" in body) {
+    return "give body or rawBody, not both";
+  }
   if (!isStringRecord(headers)) {
     return "headers must be an object of strings";
   }
@@ -214,7 +225,7 @@ function readFault(body: unknown): SandboxFault | string {
   if (!isIntegerBetween(times, 1, MAX_FAULT_TIMES)) {
     return `times must be a whole number from 1 to ${MAX_FAULT_TIMES}`;
   }
-  return { status, body: faultBody, headers, delayMs, times, closeConnection };
+  return { status, body: faultBody, rawBody, headers, delayMs, times, closeConnection };
 }
 
 function isIntegerBetween(value: unknown, min: number, max: number): value is number {
@@ -326,6 +337,20 @@ function readBoundedBody(request: IncomingMessage): Promise<Buffer | undefined> 
 function rejectTooLarge(response: ServerResponse): void {
   const error = `Body larger than ${SANDBOX_MAX_BODY_BYTES} bytes`;
   sendJson(response, 413, { error }, { Connection: "close" });
+}
+
+function sendFault(response: ServerResponse, fault: SandboxFault): void {
+  if (fault.rawBody === undefined) {
+    sendJson(response, fault.status, fault.body, fault.headers);
+    return;
+  }
+  // setHeader matches names case-insensitively, so a content-type in `headers` replaces the default.
+  response.setHeader("Content-Type", "text/plain");
+  for (const [name, value] of Object.entries(fault.headers)) {
+    response.setHeader(name, value);
+  }
+  response.writeHead(fault.status);
+  response.end(fault.rawBody);
 }
 
 function sendJson(

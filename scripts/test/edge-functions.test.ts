@@ -155,6 +155,22 @@ async function queueSandboxFault(fault: unknown): Promise<void> {
   expect(response.status).toBe(200);
 }
 
+const HOST_LINE_WAIT_MS = 2_000;
+
+/**
+ * Waits until the host has printed `event` after line `fromIndex`. The log line travels through
+ * the host's stdout pipe, which can reach this process after the HTTP response.
+ */
+async function waitForHostLine(event: string, fromIndex: number): Promise<void> {
+  const deadline = Date.now() + HOST_LINE_WAIT_MS;
+  while (!hostLines.slice(fromIndex).some((line) => line.includes(`"event":"${event}"`))) {
+    if (Date.now() > deadline) {
+      throw new Error(`the host printed no ${event} line within ${HOST_LINE_WAIT_MS} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 function sendText(headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${functions.url}/send-text`, {
     method: "POST",
@@ -238,6 +254,38 @@ describe("Edge Functions host", () => {
     } finally {
       await elsewhere.close();
     }
+  });
+
+  it("counts an unreadable provider reply as sent and logs it", async () => {
+    await queueSandboxFault({ status: 200, rawBody: "<html>OK</html>" });
+    const linesBefore = hostLines.length;
+
+    const response = await sendText();
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      status: "sent",
+      messageId: null,
+      requestId: "edge-functions-test",
+    });
+    await waitForHostLine("send_text.sent", linesBefore);
+    const events = hostLines.slice(linesBefore).map((line) => JSON.parse(line));
+    expect(events.map((event) => event.event)).toEqual([
+      "send_text.provider_reply_unreadable",
+      "send_text.sent",
+    ]);
+    expect(events[0]).toEqual({
+      level: "warn",
+      event: "send_text.provider_reply_unreadable",
+      requestId: "edge-functions-test",
+      instanceId: INSTANCE_ID,
+      tokenHash: "6ca13d52",
+      recipient: "***4321",
+      providerStatus: 200,
+      reason: "invalid_json",
+      bodyBytes: "<html>OK</html>".length,
+    });
+    expect(hostLines.slice(linesBefore).join("\n")).not.toContain("<html>");
   });
 
   it("purges a rotated token through invalidate-token-cache", async () => {

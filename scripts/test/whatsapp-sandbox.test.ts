@@ -225,6 +225,27 @@ describe("WhatsApp sandbox faults", () => {
     expect(sandbox.messages()).toEqual([]);
   });
 
+  it("sends a raw fault body as text", async () => {
+    expect((await queueFault({ status: 200, rawBody: "<html>OK</html>" })).status).toBe(200);
+
+    const response = await sendText({ number: "5511987654321", text: "Hi" });
+
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("text/plain");
+    expect(await response.text()).toBe("<html>OK</html>");
+    expect(sandbox.messages()).toEqual([]);
+  });
+
+  it("sends a raw fault body with the given Content-Type", async () => {
+    const fault = { status: 200, rawBody: "<p>OK</p>", headers: { "content-type": "text/html" } };
+    expect((await queueFault(fault)).status).toBe(200);
+
+    const response = await sendText({ number: "5511987654321", text: "Hi" });
+
+    expect(response.headers.get("content-type")).toBe("text/html");
+    expect(await response.text()).toBe("<p>OK</p>");
+  });
+
   it("checks the token before a fault", async () => {
     await (await queueFault({ status: 500, body: { error: "connection closed" } })).body?.cancel();
 
@@ -237,6 +258,8 @@ describe("WhatsApp sandbox faults", () => {
   it.each([
     [{ status: 99 }, "status must be an HTTP status from 200 to 599"],
     [{ status: 500, headers: { a: 1 } }, "headers must be an object of strings"],
+    [{ status: 200, rawBody: 1 }, "rawBody must be a string"],
+    [{ status: 200, rawBody: "OK", body: {} }, "give body or rawBody, not both"],
     [{ status: 500, delayMs: -1 }, "delayMs must be a whole number from 0 to 60000"],
     [{ status: 500, times: 0 }, "times must be a whole number from 1 to 1000"],
   ])("rejects the fault %j", async (fault, error) => {

@@ -82,11 +82,14 @@ export async function readBoundedText(
   source: Request | Response,
   maxBytes: number,
 ): Promise<string> {
-  const { bytes, truncated } = await readUpTo(source.body, maxBytes);
-  if (truncated) {
+  const read = await readUpTo(source.body, maxBytes);
+  if (read.failed) {
+    throw read.error;
+  }
+  if (read.truncated) {
     throw new BodyTooLargeError(maxBytes);
   }
-  return new TextDecoder().decode(bytes);
+  return new TextDecoder().decode(read.bytes);
 }
 
 /** Reads at most `maxBytes` of the body as text and discards the rest. */
@@ -94,33 +97,81 @@ export async function readTextPrefix(
   source: Request | Response,
   maxBytes: number,
 ): Promise<string> {
-  const { bytes } = await readUpTo(source.body, maxBytes);
-  return new TextDecoder().decode(bytes);
+  const read = await readUpTo(source.body, maxBytes);
+  if (read.failed) {
+    throw read.error;
+  }
+  return new TextDecoder().decode(read.bytes);
 }
+
+/** The start of a body, as readBodyPrefix returns it. */
+export interface BodyPrefix {
+  /** The bytes read, decoded as UTF-8. */
+  text: string;
+  /** Number of bytes read, at most the limit. */
+  byteLength: number;
+  /** Whether `text` is the whole body. False when the body is longer than the limit or failed. */
+  complete: boolean;
+  /** The stream's failure, when the body ended with an error instead of its last byte. */
+  readError?: unknown;
+}
+
+/**
+ * Reads at most `maxBytes` of the body and discards the rest. Unlike readTextPrefix it does not
+ * throw when the stream fails midway, for example on a dropped connection or an aborted signal.
+ * It keeps the bytes received before the failure and reports the failure in `readError`.
+ */
+export async function readBodyPrefix(
+  source: Request | Response,
+  maxBytes: number,
+): Promise<BodyPrefix> {
+  const read = await readUpTo(source.body, maxBytes);
+  const prefix: BodyPrefix = {
+    text: new TextDecoder().decode(read.bytes),
+    byteLength: read.bytes.byteLength,
+    complete: !read.truncated && !read.failed,
+  };
+  if (read.failed) {
+    prefix.readError = read.error;
+  }
+  return prefix;
+}
+
+/** Outcome of readUpTo. A failed read keeps the bytes that arrived before the stream failed. */
+type ReadOutcome = { bytes: Uint8Array; truncated: boolean } & (
+  | { failed: false }
+  | { failed: true; error: unknown }
+);
 
 async function readUpTo(
   body: ReadableStream<Uint8Array> | null,
   maxBytes: number,
-): Promise<{ bytes: Uint8Array; truncated: boolean }> {
+): Promise<ReadOutcome> {
   if (body === null) {
-    return { bytes: new Uint8Array(0), truncated: false };
+    return { bytes: new Uint8Array(0), truncated: false, failed: false };
   }
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let totalBytes = 0;
   while (true) {
-    const { done, value } = await reader.read();
-    if (done) {
-      return { bytes: concatBytes(chunks, totalBytes), truncated: false };
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch (error) {
+      return { bytes: concatBytes(chunks, totalBytes), truncated: false, failed: true, error };
+    }
+    if (chunk.done) {
+      return { bytes: concatBytes(chunks, totalBytes), truncated: false, failed: false };
     }
     const room = maxBytes - totalBytes;
-    if (value.byteLength > room) {
-      chunks.push(value.subarray(0, room));
-      await reader.cancel();
-      return { bytes: concatBytes(chunks, maxBytes), truncated: true };
+    if (chunk.value.byteLength > room) {
+      chunks.push(chunk.value.subarray(0, room));
+      // The rest of the body is discarded either way, so a failed cancel changes nothing.
+      await reader.cancel().catch(() => {});
+      return { bytes: concatBytes(chunks, maxBytes), truncated: true, failed: false };
     }
-    chunks.push(value);
-    totalBytes += value.byteLength;
+    chunks.push(chunk.value);
+    totalBytes += chunk.value.byteLength;
   }
 }
 

@@ -6,8 +6,10 @@ import {
   startStandInServer,
   unusedLocalUrl,
 } from "../_testing/stand-in-server.ts";
+import { MAX_PROVIDER_RESPONSE_BYTES } from "./provider.ts";
 import {
   assertErrorResponse,
+  INSTANCE_ID,
   MESSAGE_TEXT,
   PROVIDER_TOKEN,
   providerAccepts,
@@ -53,13 +55,90 @@ Deno.test("provider receives URL, token header and body", async () => {
   });
 });
 
-for (const [description, respond] of [
-  ["without messageid", () => buildJsonResponse(200, { id: "r1", status: "Pending" })],
-  ["with a non-JSON body", () => new Response("OK", { status: 200 })],
-  ["with 201 and an empty body", () => new Response(null, { status: 201 })],
-] as const) {
-  Deno.test(`provider success ${description} returns null id`, async () => {
-    await withHarness({ provider: respond }, async ({ handle }) => {
+Deno.test("provider success without messageid returns null id", async () => {
+  const respond = () => buildJsonResponse(200, { id: "r1", status: "Pending" });
+  await withHarness({ provider: respond }, async ({ handle, logs }) => {
+    const response = await handle(sendRequest());
+
+    strictEqual(response.status, 200);
+    deepStrictEqual(await response.json(), {
+      status: "sent",
+      messageId: null,
+      requestId: REQUEST_ID,
+    });
+    deepStrictEqual(
+      logs.map((line) => line.event),
+      ["send_text.sent"],
+    );
+  });
+});
+
+const encoder = new TextEncoder();
+const OVERSIZED_ERROR_BODY = `{"error":"${"x".repeat(MAX_PROVIDER_RESPONSE_BYTES)}"}`;
+
+/** Sends the start of a body, then neither ends nor fails it until the stand-in closes. */
+const stalledBody: StandInResponder = () =>
+  new Response(
+    new ReadableStream({
+      start(controller) {
+        controller.enqueue(encoder.encode('{"messageid":"3EB0'));
+      },
+    }),
+    { status: 200, headers: { "Content-Type": "application/json" } },
+  );
+
+interface UnreadableCase {
+  description: string;
+  provider: StandInResponder;
+  providerStatus: number;
+  reason: string;
+  bodyBytes: number;
+  cause?: string;
+}
+
+const unreadableCases: UnreadableCase[] = [
+  {
+    description: "a non-JSON body",
+    provider: () => new Response("OK", { status: 200 }),
+    providerStatus: 200,
+    reason: "invalid_json",
+    bodyBytes: 2,
+  },
+  {
+    description: "201 and an empty body",
+    provider: () => new Response(null, { status: 201 }),
+    providerStatus: 201,
+    reason: "empty",
+    bodyBytes: 0,
+  },
+  {
+    description: "a JSON array",
+    provider: () => buildJsonResponse(200, [{ messageid: "3EB0A1B2C3D4E5F6" }]),
+    providerStatus: 200,
+    reason: "not_an_object",
+    bodyBytes: '[{"messageid":"3EB0A1B2C3D4E5F6"}]'.length,
+  },
+  {
+    description: "an error body past the read limit",
+    provider: () => new Response(OVERSIZED_ERROR_BODY, { status: 200 }),
+    providerStatus: 200,
+    reason: "too_large",
+    bodyBytes: MAX_PROVIDER_RESPONSE_BYTES,
+  },
+  {
+    description: "a body cut off by the timeout",
+    provider: stalledBody,
+    providerStatus: 200,
+    reason: "read_failed",
+    bodyBytes: '{"messageid":"3EB0'.length,
+    cause: "TimeoutError: The operation was aborted due to timeout",
+  },
+];
+
+for (const unreadable of unreadableCases) {
+  Deno.test(`provider success with ${unreadable.description} is sent and logged`, async () => {
+    const options = { provider: unreadable.provider, providerTimeoutMs: 300 };
+    await withHarness(options, async ({ handle, logs }) => {
       const response = await handle(sendRequest());
 
       strictEqual(response.status, 200);
@@ -68,9 +147,36 @@ for (const [description, respond] of [
         messageId: null,
         requestId: REQUEST_ID,
       });
+      deepStrictEqual(
+        logs.map((line) => line.event),
+        ["send_text.provider_reply_unreadable", "send_text.sent"],
+      );
+      deepStrictEqual(logs[0], {
+        level: "warn",
+        event: "send_text.provider_reply_unreadable",
+        requestId: REQUEST_ID,
+        instanceId: INSTANCE_ID,
+        tokenHash: "6ca13d52",
+        recipient: "***4321",
+        providerStatus: unreadable.providerStatus,
+        reason: unreadable.reason,
+        bodyBytes: unreadable.bodyBytes,
+        cause: unreadable.cause,
+      });
     });
   });
 }
+
+Deno.test("provider error body within the limit is a failure", async () => {
+  const errorBody = `{"error":"${"x".repeat(1_000)}"}`;
+  await withHarness({ provider: () => new Response(errorBody) }, async ({ handle }) => {
+    await assertErrorResponse(await handle(sendRequest()), {
+      status: 502,
+      code: "provider_error",
+      message: "The WhatsApp provider failed with HTTP 200. Retry the request later.",
+    });
+  });
+});
 
 interface FailureCase {
   description: string;
@@ -271,3 +377,24 @@ for (const status of [301, 302, 303, 307, 308]) {
     }
   });
 }
+
+Deno.test("provider 500 with a stalled body returns 502", async () => {
+  const stalledFailure: StandInResponder = () =>
+    new Response(
+      new ReadableStream({
+        start(controller) {
+          controller.enqueue(encoder.encode('{"error":"inter'));
+        },
+      }),
+      { status: 500 },
+    );
+  const options = { provider: stalledFailure, providerTimeoutMs: 300 };
+  await withHarness(options, async ({ handle, logs }) => {
+    await assertErrorResponse(await handle(sendRequest()), {
+      status: 502,
+      code: "provider_error",
+      message: "The WhatsApp provider failed with HTTP 500. Retry the request later.",
+    });
+    strictEqual(logs[0]?.providerStatus, 500);
+  });
+});

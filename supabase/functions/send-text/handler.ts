@@ -1,7 +1,13 @@
 import { timingSafeEqual } from "../_shared/constant-time.ts";
 import { FunctionError } from "../_shared/errors.ts";
 import { hashTokenForLog } from "../_shared/hash.ts";
-import { errorResponse, jsonResponse, requireMethod, resolveRequestId } from "../_shared/http.ts";
+import {
+  type BodyPrefix,
+  errorResponse,
+  jsonResponse,
+  requireMethod,
+  resolveRequestId,
+} from "../_shared/http.ts";
 import {
   describeError,
   jsonLineLogger,
@@ -13,7 +19,7 @@ import { createPostgrestClient, type PostgrestClient } from "../_shared/postgres
 import type { SendTextConfig } from "./config.ts";
 import { readInstance } from "./instance.ts";
 import { postProviderText } from "./provider.ts";
-import { interpretProviderResponse } from "./provider-response.ts";
+import { interpretProviderResponse, type UnreadableReplyReason } from "./provider-response.ts";
 import { readSendTextRequest } from "./request.ts";
 
 /** Replaceable collaborators; tests pass their own. */
@@ -28,6 +34,8 @@ interface SendContext {
   config: SendTextConfig;
   postgrest: PostgrestClient;
   fetch: typeof fetch;
+  logger: Logger;
+  requestId: string;
   /** Fields that each log line of this request carries; filled in as the request is checked. */
   logFields: LogFields;
 }
@@ -49,7 +57,14 @@ export function createSendTextHandler(
   return async function handleSendText(request: Request): Promise<Response> {
     const requestId = resolveRequestId(request);
     const startedAt = performance.now();
-    const context: SendContext = { config, postgrest, fetch: fetchFunction, logFields: {} };
+    const context: SendContext = {
+      config,
+      postgrest,
+      fetch: fetchFunction,
+      logger,
+      requestId,
+      logFields: {},
+    };
     try {
       const { messageId } = await sendText(request, context);
       logger("info", "send_text.sent", requestId, {
@@ -99,7 +114,26 @@ async function sendText(
     fetch: context.fetch,
   });
   context.logFields.providerStatus = providerResponse.status;
-  return interpretProviderResponse(providerResponse);
+  const acceptance = interpretProviderResponse(providerResponse);
+  if (acceptance.unreadableReason !== undefined) {
+    logUnreadableReply(context, providerResponse.body, acceptance.unreadableReason);
+  }
+  return acceptance;
+}
+
+/** Logs a 2xx provider response whose body gave no message id. The body itself is never logged. */
+function logUnreadableReply(
+  context: SendContext,
+  body: BodyPrefix,
+  reason: UnreadableReplyReason,
+): void {
+  const cause = body.readError === undefined ? undefined : describeError(body.readError);
+  context.logger("warn", "send_text.provider_reply_unreadable", context.requestId, {
+    ...context.logFields,
+    reason,
+    bodyBytes: body.byteLength,
+    cause,
+  });
 }
 
 async function checkGatewaySecret(request: Request, expectedSecret: string): Promise<void> {

@@ -1,4 +1,5 @@
 import { FunctionError } from "../_shared/errors.ts";
+import type { BodyPrefix } from "../_shared/http.ts";
 import type { ProviderResponse } from "./provider.ts";
 
 export const PROVIDER_RATE_LIMIT_RETRY_AFTER_SECONDS = 1;
@@ -6,6 +7,21 @@ export const PROVIDER_DISCONNECTED_RETRY_AFTER_SECONDS = 30;
 
 /** Phrases that mark a provider response as a disconnected WhatsApp session. */
 const DISCONNECTED_SESSION_PATTERN = /connection closed|disconnected|not connected/i;
+
+/** Reason why the body of a 2xx provider response gave no result. */
+export type UnreadableReplyReason =
+  | "too_large"
+  | "read_failed"
+  | "empty"
+  | "invalid_json"
+  | "not_an_object";
+
+/** Result of a send that the provider accepted. */
+export interface ProviderAcceptance {
+  messageId: string | null;
+  /** Set when the body of the 2xx response could not be read, so no message id was found. */
+  unreadableReason?: UnreadableReplyReason;
+}
 
 /**
  * Maps the provider's response to the message id of a sent message, or raises the FunctionError
@@ -16,16 +32,44 @@ const DISCONNECTED_SESSION_PATTERN = /connection closed|disconnected|not connect
  * `messageid`. A 2xx response whose JSON contains a truthy `error` counts as a failure. The
  * phrases in DISCONNECTED_SESSION_PATTERN mark a disconnected session.
  */
-export function interpretProviderResponse(response: ProviderResponse): {
-  messageId: string | null;
-} {
-  const body = parseJsonObject(response.bodyText);
-  const succeeded = response.status >= 200 && response.status < 300;
-  if (succeeded && !hasErrorField(body)) {
-    const messageId = body?.messageid;
-    return { messageId: typeof messageId === "string" && messageId !== "" ? messageId : null };
+export function interpretProviderResponse(response: ProviderResponse): ProviderAcceptance {
+  if (response.status < 200 || response.status >= 300) {
+    throw toProviderFailure(response);
   }
-  throw toProviderFailure(response);
+  const body = readReplyObject(response.body);
+  // A 2xx means the provider accepted the message. An unreadable body still counts as sent,
+  // because an error response would invite the client to retry and send the message twice.
+  if (typeof body === "string") {
+    return { messageId: null, unreadableReason: body };
+  }
+  if (hasErrorField(body)) {
+    throw toProviderFailure(response);
+  }
+  const messageId = body.messageid;
+  return { messageId: typeof messageId === "string" && messageId !== "" ? messageId : null };
+}
+
+/**
+ * Parses a 2xx body as a JSON object, or returns why it cannot. Only a complete body is parsed,
+ * so a body cut off at the read limit is never searched for an `error` field.
+ */
+function readReplyObject(body: BodyPrefix): Record<string, unknown> | UnreadableReplyReason {
+  if (!body.complete) {
+    return body.readError === undefined ? "too_large" : "read_failed";
+  }
+  if (body.text.trim() === "") {
+    return "empty";
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(body.text);
+  } catch {
+    return "invalid_json";
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return "not_an_object";
+  }
+  return value as Record<string, unknown>;
 }
 
 function toProviderFailure(response: ProviderResponse): FunctionError {
@@ -47,7 +91,7 @@ function toProviderFailure(response: ProviderResponse): FunctionError {
       },
     );
   }
-  if (DISCONNECTED_SESSION_PATTERN.test(response.bodyText)) {
+  if (DISCONNECTED_SESSION_PATTERN.test(response.body.text)) {
     return new FunctionError(
       "provider_disconnected",
       "The instance's WhatsApp session is disconnected at the provider. Reconnect it, then retry.",
@@ -76,19 +120,8 @@ function toProviderFailure(response: ProviderResponse): FunctionError {
   );
 }
 
-function parseJsonObject(text: string): Record<string, unknown> | null {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === "object" && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : null;
-  } catch {
-    return null;
-  }
-}
-
-function hasErrorField(body: Record<string, unknown> | null): boolean {
-  return body !== null && Boolean(body.error);
+function hasErrorField(body: Record<string, unknown>): boolean {
+  return Boolean(body.error);
 }
 
 /** Returns a Retry-After value in seconds from delta-seconds or an HTTP date, else the default. */

@@ -1,8 +1,8 @@
 import { FunctionError } from "../_shared/errors.ts";
-import { readTextPrefix } from "../_shared/http.ts";
+import { type BodyPrefix, readBodyPrefix } from "../_shared/http.ts";
 
 /** Maximum number of bytes read from a provider response body. The rest is discarded. */
-const MAX_PROVIDER_RESPONSE_BYTES = 64 * 1024;
+export const MAX_PROVIDER_RESPONSE_BYTES = 64 * 1024;
 
 /**
  * HTTP client that keeps no idle connection, so every provider call opens its own. Deno's fetch
@@ -28,11 +28,11 @@ export interface ProviderSendOptions {
   fetch: typeof fetch;
 }
 
-/** The provider's response, with the body cut to MAX_PROVIDER_RESPONSE_BYTES. */
+/** The provider's response, with at most MAX_PROVIDER_RESPONSE_BYTES of its body. */
 export interface ProviderResponse {
   status: number;
   headers: Headers;
-  bodyText: string;
+  body: BodyPrefix;
 }
 
 /**
@@ -43,8 +43,9 @@ export interface ProviderResponse {
  */
 export async function postProviderText(options: ProviderSendOptions): Promise<ProviderResponse> {
   const signal = AbortSignal.timeout(options.timeoutMs);
+  let response: Response;
   try {
-    const response = await options.fetch(`${options.baseUrl}/send/text`, {
+    response = await options.fetch(`${options.baseUrl}/send/text`, {
       method: "POST",
       headers: {
         Accept: "application/json",
@@ -59,11 +60,12 @@ export async function postProviderText(options: ProviderSendOptions): Promise<Pr
       signal,
       ...(PROVIDER_HTTP_CLIENT === undefined ? {} : { client: PROVIDER_HTTP_CLIENT }),
     });
-    const bodyText = await readTextPrefix(response, MAX_PROVIDER_RESPONSE_BYTES);
-    return { status: response.status, headers: response.headers, bodyText };
   } catch (error) {
     throw toProviderCallError(error, options.timeoutMs);
   }
+  // The status has arrived, so it decides the outcome even when the body then fails or times out.
+  const body = await readBodyPrefix(response, MAX_PROVIDER_RESPONSE_BYTES);
+  return { status: response.status, headers: response.headers, body };
 }
 
 function toProviderCallError(error: unknown, timeoutMs: number): FunctionError {
