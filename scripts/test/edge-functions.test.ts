@@ -171,7 +171,7 @@ async function waitForHostLine(event: string, fromIndex: number): Promise<void> 
   }
 }
 
-function sendText(headers: Record<string, string> = {}): Promise<Response> {
+function sendText(headers: Record<string, string> = {}, text = "Olá do host"): Promise<Response> {
   return fetch(`${functions.url}/send-text`, {
     method: "POST",
     headers: {
@@ -184,7 +184,7 @@ function sendText(headers: Record<string, string> = {}): Promise<Response> {
       "X-Request-ID": "edge-functions-test",
       ...headers,
     },
-    body: JSON.stringify({ number: "5511987654321", text: "Olá do host" }),
+    body: JSON.stringify({ number: "5511987654321", text }),
   });
 }
 
@@ -214,6 +214,20 @@ describe("Edge Functions host", () => {
     const lookup = postgrest.requests.at(-1);
     expect(lookup?.pathname).toBe("/rest/v1/whatsapp_instances");
     expect(lookup?.searchParams.get("select")).toBe("id,status,instance_token,provider_token");
+  });
+
+  it("reads the message id from a reply that echoes a long text", async () => {
+    const text = "ç".repeat(150 * 1024);
+
+    const response = await sendText({}, text);
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      status: "sent",
+      messageId: expect.stringMatching(/^3EB0[0-9A-F]{16}$/),
+      requestId: "edge-functions-test",
+    });
+    expect(sandbox.messages()).toEqual([{ number: "5511987654321", text }]);
   });
 
   it("rejects a wrong gateway secret", async () => {

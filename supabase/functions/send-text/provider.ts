@@ -1,8 +1,13 @@
 import { FunctionError } from "../_shared/errors.ts";
 import { type BodyPrefix, readBodyPrefix } from "../_shared/http.ts";
 
-/** Maximum number of bytes read from a provider response body. The rest is discarded. */
-export const MAX_PROVIDER_RESPONSE_BYTES = 64 * 1024;
+/**
+ * Maximum number of bytes read from a provider response body. A longer body is cut here and its
+ * reply counts as unreadable. uazapi-like replies echo the text, and a text of 65,536 code points
+ * takes up to 786,432 bytes in JSON when every code point is escaped as a surrogate pair
+ * (\ud83d\ude00, 12 bytes). 1 MiB reads such a reply whole, with room for its other fields.
+ */
+export const MAX_PROVIDER_RESPONSE_BYTES = 1024 * 1024;
 
 /**
  * HTTP client that keeps no idle connection, so every provider call opens its own. Deno's fetch

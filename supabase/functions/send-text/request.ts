@@ -2,9 +2,11 @@ import { FunctionError } from "../_shared/errors.ts";
 import { BodyTooLargeError, readBoundedText } from "../_shared/http.ts";
 
 /**
- * Largest accepted body. The Worker forwards at most 65,536 characters of text, re-serialised with
- * JSON.stringify. A control character becomes a 6-byte escape such as \u0001, so the text alone
- * can take 393,216 bytes.
+ * Largest accepted body, 512 KiB. The Worker accepts a client body of at most 288 KiB (its own
+ * MAX_BODY_BYTES) and forwards {number, text} re-serialised with JSON.stringify. That output is
+ * never longer than the client's JSON, because JSON.stringify uses the shortest escape for each
+ * character. The limit also covers any text of 65,536 code points: a control character takes a
+ * 6-byte escape such as \u0001, so such a text takes at most 393,216 bytes.
  */
 export const MAX_BODY_BYTES = 512 * 1024;
 
