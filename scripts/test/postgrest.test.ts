@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -76,17 +77,18 @@ async function get(
   return { status: response.status, headers: response.headers, body: JSON.parse(text) };
 }
 
+/** Returns the Worker's lookup request: the token's SHA-256 hex digest, never the token. */
 function lookupPath(token: string): string {
   const query = new URLSearchParams({
     select: "id,user_id,name,status",
-    instance_token: `eq.${token}`,
+    instance_token_sha256: `eq.${createHash("sha256").update(token, "utf8").digest("hex")}`,
     limit: "2",
   });
   return `/rest/v1/whatsapp_instances?${query}`;
 }
 
 describe("request shapes", () => {
-  it("finds an instance by token", async () => {
+  it("finds an instance by token digest", async () => {
     const response = await get(lookupPath("abc123"));
 
     expect(response.status).toBe(200);
@@ -94,6 +96,15 @@ describe("request shapes", () => {
     expect(response.headers.get("content-range")).toBe("0-0/*");
     expect(response.body).toEqual([
       { id: VENDAS_ID, user_id: JOAO_ID, name: "Vendas", status: "connected" },
+    ]);
+  });
+
+  it.each(TRICKY_TOKENS)("finds %j by its digest", async (token) => {
+    const response = await get(lookupPath(token));
+
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual([
+      expect.objectContaining({ name: `Tricky ${TRICKY_TOKENS.indexOf(token)}` }),
     ]);
   });
 
@@ -186,7 +197,8 @@ describe("request shapes", () => {
 
 describe("percent-encoding", () => {
   it.each(TRICKY_TOKENS)("matches %j encoded by URLSearchParams", async (token) => {
-    const response = await get(lookupPath(token));
+    const query = new URLSearchParams({ select: "name", instance_token: `eq.${token}` });
+    const response = await get(`/rest/v1/whatsapp_instances?${query}`);
 
     expect(response.status).toBe(200);
     expect(response.body).toEqual([

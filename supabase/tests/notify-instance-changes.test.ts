@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { PGlite, Transaction } from "@electric-sql/pglite";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openLocalDatabase, writeVaultSecret } from "../../scripts/local/database.ts";
@@ -74,7 +75,8 @@ async function insertInstance(): Promise<InstanceRow> {
 
 /** Returns the expected webhook row: every column except provider_token. */
 function record(row: InstanceRow): Record<string, unknown> {
-  return { ...row, created_at: TIMESTAMP, updated_at: TIMESTAMP };
+  const instance_token_sha256 = createHash("sha256").update(row.instance_token).digest("hex");
+  return { ...row, instance_token_sha256, created_at: TIMESTAMP, updated_at: TIMESTAMP };
 }
 
 /** Returns the request that the trigger should queue for one change. */

@@ -9,7 +9,8 @@ import {
   userClaims,
 } from "./database-helpers.ts";
 
-const PUBLIC_COLUMNS = "id, user_id, name, instance_token, status, created_at, updated_at";
+const PUBLIC_COLUMNS =
+  "id, user_id, name, instance_token, instance_token_sha256, status, created_at, updated_at";
 
 let db: PGlite;
 
@@ -51,6 +52,7 @@ describe("authenticated role", () => {
       user_id: SEED_USERS.joao,
       name: "Vendas",
       instance_token: "abc123",
+      instance_token_sha256: "6ca13d52ca70c883e0f0bb101e425a89e8624de51db2d2392593af6a84118090",
       status: "connected",
     });
   });
@@ -110,6 +112,7 @@ describe("anon role", () => {
     "select id from public.whatsapp_instances",
     "select * from public.whatsapp_instances",
     "select instance_token from public.whatsapp_instances where instance_token = 'abc123'",
+    "select id from public.whatsapp_instances where instance_token_sha256 = 'x'",
   ])("is denied: %s", async (sql) => {
     const query = queryAs(db, "anon", { role: "anon" }, sql);
 

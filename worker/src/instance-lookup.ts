@@ -12,14 +12,16 @@ const INSTANCE_COLUMNS = "id,user_id,name,status";
 const ROW_LIMIT = 2;
 
 /**
- * Looks the token up in whatsapp_instances through PostgREST and returns the row, or null when
- * no row matches. Faults that a retry can fix (timeout, network error, 5xx, 429, unparseable
+ * Looks a token up in whatsapp_instances through PostgREST by its SHA-256 digest (64 lowercase
+ * hex characters, the column instance_token_sha256), and returns the row, or null when no row
+ * matches. The URL carries the digest and never the token, because PostgREST, proxies and
+ * wrangler log request URLs. Faults that a retry can fix (timeout, network error, 5xx, 429, unparseable
  * JSON) throw 503 database_unavailable. Rejected credentials throw 500 gateway_misconfigured.
  * An unexpected status, a row of the wrong shape or a token that matches two rows throw 500
  * internal_error, so the gateway fails closed.
  */
-export async function lookupInstanceByToken(
-  token: string,
+export async function lookupInstanceByTokenDigest(
+  tokenDigestHex: string,
   config: GatewayConfig,
   log: Logger,
 ): Promise<InstanceRecord | null> {
@@ -27,7 +29,7 @@ export async function lookupInstanceByToken(
   let status: number;
   let bodyText: string;
   try {
-    const response = await fetch(buildLookupUrl(config.supabaseUrl, token), {
+    const response = await fetch(buildLookupUrl(config.supabaseUrl, tokenDigestHex), {
       headers: {
         apikey: config.serviceRoleKey,
         Authorization: `Bearer ${config.serviceRoleKey}`,
@@ -39,31 +41,32 @@ export async function lookupInstanceByToken(
     bodyText = await response.text();
   } catch (error) {
     const reason = signal.aborted ? "timeout" : "network_error";
-    throw databaseUnavailable(log, { reason, ...describeLookupError(error, token) });
+    throw databaseUnavailable(log, { reason, ...describeLookupError(error, tokenDigestHex) });
   }
   checkLookupStatus(status, log);
   return selectSingleRow(parseJsonBody(bodyText, log), log);
 }
 
-function buildLookupUrl(supabaseUrl: string, token: string): string {
+function buildLookupUrl(supabaseUrl: string, tokenDigestHex: string): string {
   const query = new URLSearchParams({
     select: INSTANCE_COLUMNS,
-    instance_token: `eq.${token}`,
+    instance_token_sha256: `eq.${tokenDigestHex}`,
     limit: String(ROW_LIMIT),
   });
   return `${supabaseUrl}/rest/v1/whatsapp_instances?${query}`;
 }
 
 /**
- * Describes a failed lookup request for the log without the token. Some runtimes name the
- * request URL in a network error, and the lookup URL carries the token in its query string, so
- * every query string and every copy of the token is replaced by "[redacted]".
+ * Describes a failed lookup request for the log without the token's full digest, since logs
+ * show a token only as the first 8 hex characters of its digest. Some runtimes name the request
+ * URL in a network error, so every query string and every copy of the digest is replaced by
+ * "[redacted]".
  */
-function describeLookupError(error: unknown, token: string): LogFields {
+function describeLookupError(error: unknown, tokenDigestHex: string): LogFields {
   const { errorName, errorMessage } = describeError(error);
   const redacted = String(errorMessage)
     .replace(/\?[^\s"'()<>]*/g, "?[redacted]")
-    .replaceAll(token, "[redacted]");
+    .replaceAll(tokenDigestHex, "[redacted]");
   return { errorName, errorMessage: redacted };
 }
 

@@ -1,5 +1,5 @@
 import type { GatewayConfig } from "./env";
-import { lookupInstanceByToken } from "./instance-lookup";
+import { lookupInstanceByTokenDigest } from "./instance-lookup";
 import type { InstanceRecord } from "./instance-record";
 import type { Logger } from "./logger";
 import {
@@ -33,13 +33,13 @@ export interface ResolveContext {
 const databaseLookups = new SingleFlight<InstanceRecord | null>();
 
 /**
- * Resolves a well-formed token to its instance: the isolate's memory tier first, then KV, then
- * one PostgREST query shared by concurrent misses. A KV hit is remembered in memory. A
- * database result is remembered in memory and written to KV after the response is sent. A
- * failed lookup throws and is cached nowhere.
+ * Resolves a well-formed token, given as its SHA-256 hex digest, to its instance: the isolate's
+ * memory tier first, then KV, then one PostgREST query shared by concurrent misses. The one
+ * digest is both the cache key and the lookup filter, so the token itself is not needed here.
+ * A KV hit is remembered in memory. A database result is remembered in memory and written to
+ * KV after the response is sent. A failed lookup throws and is cached nowhere.
  */
 export async function resolveInstance(
-  token: string,
   tokenDigestHex: string,
   resolveContext: ResolveContext,
 ): Promise<ResolvedInstance> {
@@ -59,7 +59,8 @@ export async function resolveInstance(
     return { instance: cached.instance, source: "cache" };
   }
   recordTiming("cache", cacheStartedAt, "miss");
-  const lookUpAndCache = () => lookUpAndCacheInstance(token, key, generation, resolveContext);
+  const lookUpAndCache = () =>
+    lookUpAndCacheInstance(tokenDigestHex, key, generation, resolveContext);
   // Each request records its own wait, including one that joined another request's query.
   const databaseStartedAt = Date.now();
   try {
@@ -77,12 +78,12 @@ export async function resolveInstance(
  * the purge. It then stays until its TTL ends (300 s found, 60 s not found) or the next purge.
  */
 async function lookUpAndCacheInstance(
-  token: string,
+  tokenDigestHex: string,
   key: string,
   generation: number,
   { config, log, ctx }: ResolveContext,
 ): Promise<InstanceRecord | null> {
-  const instance = await lookupInstanceByToken(token, config, log);
+  const instance = await lookupInstanceByTokenDigest(tokenDigestHex, config, log);
   if (!isCacheGenerationCurrent(generation)) {
     log.info("token_cache_write_skipped", { reason: "purged_during_lookup" });
     return instance;

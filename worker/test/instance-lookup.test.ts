@@ -1,15 +1,15 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { sha256Hex } from "../src/token-hash";
 import { expectError } from "./helpers/assertions";
-import {
-  callGateway,
-  sendTextRequest,
-  TEST_SERVICE_ROLE_KEY,
-  TEST_SUPABASE_URL,
-  testEnv,
-} from "./helpers/gateway";
+import { callGateway, sendTextRequest, TEST_SERVICE_ROLE_KEY, testEnv } from "./helpers/gateway";
 import { useGatewayTest } from "./helpers/setup";
-import { hangUntilAborted, INSTANCE_ROWS, type UpstreamHandler } from "./helpers/upstream";
+import {
+  expectLookupOf,
+  hangUntilAborted,
+  INSTANCE_ROWS,
+  type UpstreamHandler,
+} from "./helpers/upstream";
 
 const t = useGatewayTest();
 
@@ -28,24 +28,47 @@ const text =
     new Response(body, { status });
 
 describe("instance lookup", () => {
-  it("queries PostgREST with the encoded token and the service key", async () => {
+  it("queries PostgREST by token digest with the service key", async () => {
     const token = "a&b=c+d%25#?/,~";
 
     await callGateway(sendTextRequest({ token }));
 
     const [call] = t.upstream.postgrestCalls();
-    expect(call?.method).toBe("GET");
-    expect(`${call?.url.origin}${call?.url.pathname}`).toBe(
-      `${TEST_SUPABASE_URL}/rest/v1/whatsapp_instances`,
-    );
+    await expectLookupOf(call, token);
     expect([...(call?.url.searchParams ?? [])]).toEqual([
       ["select", "id,user_id,name,status"],
-      ["instance_token", `eq.${token}`],
+      [
+        "instance_token_sha256",
+        "eq.871c8c858a02e5fa2d67e6e4eb61438de5ea7a01d8ad87eeeee211dabd91fe62",
+      ],
       ["limit", "2"],
     ]);
-    expect(call?.url.search).not.toContain("&b=c");
     expect(call?.headers.get("apikey")).toBe(TEST_SERVICE_ROLE_KEY);
     expect(call?.headers.get("Authorization")).toBe(`Bearer ${TEST_SERVICE_ROLE_KEY}`);
+  });
+
+  it.each([
+    ["a plain token", "abc123"],
+    ["URL syntax", "a&b=c+d%25#?/,~"],
+    ["256 characters", "x".repeat(256)],
+  ])("lookup URL never contains %s", async (_case, token) => {
+    await callGateway(sendTextRequest({ token }));
+
+    const href = t.upstream.postgrestCalls()[0]?.url.href ?? "";
+    expect(href).toContain(`instance_token_sha256=eq.${await sha256Hex(token)}`);
+    expect(href).not.toContain(token);
+    expect(href).not.toContain(encodeURIComponent(token));
+    expect(href).not.toContain(new URLSearchParams({ t: token }).toString().slice("t=".length));
+  });
+
+  it("hashes the token once per request", async () => {
+    const digest = vi.spyOn(crypto.subtle, "digest");
+
+    const response = await callGateway(sendTextRequest());
+
+    expect(response.status).toBe(200);
+    expect(t.upstream.postgrestCalls()).toHaveLength(1);
+    expect(digest).toHaveBeenCalledTimes(1);
   });
 
   async function expectLookupFailure(

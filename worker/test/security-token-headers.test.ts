@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { expectError } from "./helpers/assertions";
 import { callGateway, GATEWAY_ORIGIN, sendTextRequest } from "./helpers/gateway";
 import { useGatewayTest } from "./helpers/setup";
+import { expectLookupOf } from "./helpers/upstream";
 
 const t = useGatewayTest();
 
@@ -62,11 +63,13 @@ describe("token headers", () => {
     expect(t.upstream.sendTextCalls()).toHaveLength(0);
   });
 
-  it("comma-joined token is one filter value", async () => {
+  it("comma-joined token is looked up as one digest", async () => {
     await callGateway(requestWithHeaders([["token", "abc123,def456"]]));
 
-    const [lookup] = t.upstream.postgrestCalls();
-    expect(lookup?.url.searchParams.get("instance_token")).toBe("eq.abc123,def456");
+    await expectLookupOf(t.upstream.postgrestCalls()[0], "abc123,def456");
+    expect(t.upstream.postgrestCalls()[0]?.url.searchParams.get("instance_token_sha256")).toBe(
+      "eq.a888e5f94611b378704ea3c750bcbc3a77899d37e71485c9b8a43a072b2ed158",
+    );
   });
 
   it.each<[string, Array<[string, string]>, string]>([

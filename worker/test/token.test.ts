@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { expectError } from "./helpers/assertions";
 import { callGateway, sendTextRequest } from "./helpers/gateway";
 import { useGatewayTest } from "./helpers/setup";
+import { expectLookupOf } from "./helpers/upstream";
 
 const t = useGatewayTest();
 
@@ -88,8 +89,7 @@ describe("token extraction", () => {
     const response = await callGateway(requestWith(sent));
 
     expect(response.status).toBe(200);
-    const [lookup] = t.upstream.postgrestCalls();
-    expect(lookup?.url.searchParams.get("instance_token")).toBe("eq.abc123");
+    await expectLookupOf(t.upstream.postgrestCalls()[0], "abc123");
     expect(t.upstream.sendTextCalls()[0]?.headers.get("token")).toBe("abc123");
   });
 

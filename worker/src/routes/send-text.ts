@@ -25,7 +25,7 @@ export async function sendText(
   const tokenDigestHex = await sha256Hex(token);
   completionFields.tokenHash = tokenHashForLog(tokenDigestHex);
 
-  const resolved = await resolveInstance(token, tokenDigestHex, { config, log, ctx });
+  const resolved = await resolveInstance(tokenDigestHex, { config, log, ctx });
   completionFields.instanceSource = resolved.source;
   completionFields.instanceId = resolved.instance?.id;
   const instance = requireSendingInstance(resolved.instance);

@@ -1,5 +1,6 @@
-import { vi } from "vitest";
-import { TEST_SERVICE_ROLE_KEY } from "./gateway";
+import { expect, vi } from "vitest";
+import { sha256Hex } from "../../src/token-hash";
+import { TEST_SERVICE_ROLE_KEY, TEST_SUPABASE_URL } from "./gateway";
 
 /** One outgoing request the Worker made, as the stub received it. */
 export interface RecordedCall {
@@ -43,15 +44,40 @@ export const INSTANCE_ROWS: Record<string, InstanceRow> = {
   },
 };
 
-/** Returns the rows whose token equals the eq. filter, as PostgREST does for the lookup. */
+/** Name of the lookup's filter column: the SHA-256 hex digest of the token. */
+export const TOKEN_DIGEST_COLUMN = "instance_token_sha256";
+
+// Computed once when the module loads, so a request to the stub computes no digest itself.
+const INSTANCE_ROWS_BY_DIGEST = new Map(
+  await Promise.all(
+    Object.entries(INSTANCE_ROWS).map(
+      async ([token, row]) => [await sha256Hex(token), row] as const,
+    ),
+  ),
+);
+
+/** Returns the rows whose token digest equals the eq. filter, as PostgREST does for the lookup. */
 export const answerFromInstanceRows: UpstreamHandler = (call) => {
   if (call.headers.get("apikey") !== TEST_SERVICE_ROLE_KEY) {
     return Response.json({ message: "Invalid API key" }, { status: 401 });
   }
-  const filter = call.url.searchParams.get("instance_token") ?? "";
-  const row = filter.startsWith("eq.") ? INSTANCE_ROWS[filter.slice(3)] : undefined;
+  const filter = call.url.searchParams.get(TOKEN_DIGEST_COLUMN) ?? "";
+  const row = filter.startsWith("eq.") ? INSTANCE_ROWS_BY_DIGEST.get(filter.slice(3)) : undefined;
   return Response.json(row === undefined ? [] : [row]);
 };
+
+/**
+ * Asserts that a PostgREST call is the token lookup for `token`: the whole URL is fixed text
+ * plus the token's SHA-256 hex digest, so the token cannot appear in it in any encoding.
+ */
+export async function expectLookupOf(call: RecordedCall | undefined, token: string) {
+  const digest = await sha256Hex(token);
+  expect(call?.method).toBe("GET");
+  expect(call?.url.href).toBe(
+    `${TEST_SUPABASE_URL}/rest/v1/whatsapp_instances?select=id%2Cuser_id%2Cname%2Cstatus` +
+      `&${TOKEN_DIGEST_COLUMN}=eq.${digest}&limit=2`,
+  );
+}
 
 /** Responds as the send-text function does after the provider accepted the message. */
 export const answerSent: UpstreamHandler = (call) =>
