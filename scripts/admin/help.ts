@@ -20,7 +20,9 @@ Choose what to purge (--all cannot be combined with the others):
   TOKEN...             instance tokens; 1 to 256 printable ASCII characters (0x21-0x7E) after
                        trimming. Arguments can end up in the shell history: prefer --stdin. Put
                        tokens that begin with - after --.
-  --stdin              read tokens from standard input, one per line; blank lines are skipped
+  --stdin              read tokens from standard input, one per line; blank lines are skipped.
+                       Standard input without a token is a usage error unless tokens or
+                       --instance are also given.
   --instance <uuid>    look the instance's token up in whatsapp_instances through PostgREST and
                        purge it; repeatable
   --all                purge every key under instance-token:v1:
@@ -68,10 +70,10 @@ Exit codes:
   0  every key was purged, or the dry run listed them
   1  some keys were not purged, an instance lookup failed (unknown id, Supabase unreachable),
      or the gateway or Cloudflare's API could not be reached or failed
-  2  usage or configuration error: an invalid option, token or combination, a missing or
-     invalid variable, an unreadable wrangler.toml, rejected credentials (ADMIN_SECRET,
-     SUPABASE_SERVICE_ROLE_KEY, CLOUDFLARE_API_TOKEN), a Worker without ADMIN_SECRET, or an
-     unknown account or namespace
+  2  usage or configuration error: an invalid option, token or combination, standard input
+     without a token, a missing or invalid variable, an unreadable wrangler.toml, rejected
+     credentials (ADMIN_SECRET, SUPABASE_SERVICE_ROLE_KEY, CLOUDFLARE_API_TOKEN), a Worker
+     without ADMIN_SECRET, or an unknown account or namespace
 
 Examples:
   npm run purge -- abc123

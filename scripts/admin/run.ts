@@ -4,7 +4,7 @@ import type { CliOptions } from "./args.ts";
 import type { PurgeBackend } from "./backend.ts";
 import { tokenKey } from "./cache-key.ts";
 import { createCloudflareBackend } from "./cloudflare-client.ts";
-import { CliError, EXIT_CODES, type ExitCode } from "./errors.ts";
+import { CliError, EXIT_CODES, type ExitCode, UsageError } from "./errors.ts";
 import { lookUpInstanceTokens } from "./instance-lookup.ts";
 import { type OutputStreams, Reporter } from "./output.ts";
 import {
@@ -40,9 +40,10 @@ export async function runPurge(
   let target: string | undefined;
   let stoppedBy: CliError | undefined;
   try {
+    const givenTokens = await readGivenTokens(options, input.stdin);
     const backend = await createBackend(options, input.env, reporter);
     target = backend.target;
-    await purgeWith(backend, options, input, { tally, reporter });
+    await purgeWith(backend, options, { givenTokens, env: input.env }, { tally, reporter });
   } catch (error) {
     if (!(error instanceof CliError)) throw error;
     stoppedBy = error;
@@ -75,15 +76,36 @@ async function createBackend(
   return createCloudflareBackend(settings, lookup.namespaceId);
 }
 
+/**
+ * Returns the tokens of the arguments and standard input. They are read before any setting or
+ * server, so a bad or empty standard input ends the run before it starts and only its error is
+ * printed. Throws UsageError when standard input is the only source and contains no token.
+ */
+async function readGivenTokens(options: CliOptions, stdin: Readable): Promise<string[]> {
+  if (!options.stdin) return options.tokens;
+  const stdinTokens = await readStdinTokens(stdin);
+  const hasOtherSource = options.tokens.length > 0 || options.instanceIds.length > 0;
+  if (stdinTokens.length === 0 && !hasOtherSource) {
+    throw new UsageError("nothing to purge: standard input contained no tokens");
+  }
+  return options.tokens.concat(stdinTokens);
+}
+
 interface RunOutput {
   tally: PurgeTally;
   reporter: Reporter;
 }
 
+/** Tokens read from the command line and standard input, and the environment for lookups. */
+interface PurgeInput {
+  givenTokens: string[];
+  env: Environment;
+}
+
 async function purgeWith(
   backend: PurgeBackend,
   options: CliOptions,
-  input: RunInput,
+  input: PurgeInput,
   { tally, reporter }: RunOutput,
 ): Promise<void> {
   if (options.all) {
@@ -99,14 +121,13 @@ async function purgeWith(
   if (tokens.length > 0) await backend.purgeTokens(tokens, tally);
 }
 
-/** Gathers the tokens of the arguments, standard input and instance lookups, without repeats. */
+/** Gathers the given tokens and those of instance lookups, without repeats. */
 async function collectTokens(
   options: CliOptions,
-  input: RunInput,
+  input: PurgeInput,
   { tally, reporter }: RunOutput,
 ): Promise<string[]> {
-  let tokens = options.tokens;
-  if (options.stdin) tokens = tokens.concat(await readStdinTokens(input.stdin));
+  let tokens = input.givenTokens;
   if (options.instanceIds.length > 0) {
     const settings = readSupabaseSettings(input.env, (message) => reporter.notice(message));
     tokens = tokens.concat(await lookUpInstanceTokens(options.instanceIds, settings, tally));

@@ -3,6 +3,9 @@ import { describe, expect, it } from "vitest";
 import { runPurgeCli } from "./helpers/purge-cli.ts";
 
 const USAGE_HINT = "Run npm run purge -- --help for usage.\n";
+const EMPTY_STDIN = "nothing to purge: standard input contained no tokens";
+const BAD_LINE_3 =
+  "standard input line 3: the token contains a character outside printable ASCII 0x21-0x7E (white space or a control or non-ASCII character)";
 
 /** Returns a TCP port on 127.0.0.1 that nothing listens on: one just released by a server. */
 async function closedPort(): Promise<number> {
@@ -65,9 +68,7 @@ describe("purge-token usage errors", () => {
     const run = await runPurgeCli(["--stdin", "--json"], {}, "abc123\n\nsecret token\ndef456\n");
 
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain(
-      "error: standard input line 3: the token contains a character outside printable ASCII 0x21-0x7E (white space or a control or non-ASCII character)\n",
-    );
+    expect(run.stderr).toBe(`error: ${BAD_LINE_3}\n`);
     expect(run.stderr).not.toContain("secret");
     expect(JSON.parse(run.stdout)).toEqual({
       purged: 0,
@@ -75,10 +76,63 @@ describe("purge-token usage errors", () => {
       keys: [],
       dryRun: false,
       via: "worker",
-      errors: [
-        "standard input line 3: the token contains a character outside printable ASCII 0x21-0x7E (white space or a control or non-ASCII character)",
-      ],
+      errors: [BAD_LINE_3],
     });
+  });
+
+  it("prints only the error for an invalid stdin line", async () => {
+    const run = await runPurgeCli(["--stdin"], {}, "abc123\n\nsecret token\n");
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(`error: ${BAD_LINE_3}\n`);
+    expect(run.stdout).toBe("");
+  });
+
+  it.each([
+    ["empty", ""],
+    ["blank", " \n\n\t\r\n"],
+  ])("rejects %s standard input", async (_case, stdin) => {
+    const run = await runPurgeCli(["--stdin"], {}, stdin);
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(`error: ${EMPTY_STDIN}\n`);
+    expect(run.stdout).toBe("");
+  });
+
+  it("rejects empty standard input in a dry run", async () => {
+    const run = await runPurgeCli(["--stdin", "--dry-run"]);
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(`error: ${EMPTY_STDIN}\n`);
+    expect(run.stdout).toBe("");
+  });
+
+  it("reports empty standard input in JSON", async () => {
+    const run = await runPurgeCli(["--stdin", "--json"]);
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(`error: ${EMPTY_STDIN}\n`);
+    expect(JSON.parse(run.stdout)).toEqual({
+      purged: 0,
+      failed: 0,
+      keys: [],
+      dryRun: false,
+      via: "worker",
+      errors: [EMPTY_STDIN],
+    });
+  });
+
+  it("accepts empty standard input beside a token argument", async () => {
+    const run = await runPurgeCli(["--stdin", "--dry-run", "abc123"], {
+      ADMIN_SECRET: "s",
+      GATEWAY_URL: "http://127.0.0.1:9",
+    });
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(
+      "Would purge 6ca13d52\nDry run: 1 key would be purged through the Worker at http://127.0.0.1:9; nothing was changed.\n",
+    );
+    expect(run.stderr).toBe("");
   });
 
   it("documents options and exit codes in --help", async () => {
