@@ -52,7 +52,8 @@ function sendTextOperation(): OperationObject {
       "Sends one text message through the WhatsApp instance that owns the token. The token is " +
       "checked (format, then instance, then status) before the body is read, so a request " +
       `without a valid token gets 401 whatever it sent. The body may be at most ${MAX_BODY_BYTES} ` +
-      "bytes. Errors of the send-text Edge Function and of the WhatsApp provider are relayed " +
+      "bytes (1 MiB), enough for the longest text with every character written as a JSON \\u " +
+      "escape. Errors of the send-text Edge Function and of the WhatsApp provider are relayed " +
       "unchanged.",
     tags: ["messages"],
     security: [{ instanceToken: [] }, { instanceBearer: [] }],

@@ -1,12 +1,14 @@
 import { GatewayError } from "./errors";
 
 /**
- * Largest accepted request body in bytes. It leaves room for the longest text, 65,536 code
- * points of up to 4 bytes each in UTF-8 (256 KiB), plus the number and JSON punctuation.
- * NOTE: JSON \u escapes take 6 bytes per character. A client that escapes most non-ASCII
- * characters can therefore get a 413 for a text within 65,536 code points.
+ * Largest accepted request body in bytes, 1 MiB. It must fit the longest text in its longest
+ * JSON form, because many clients escape every non-ASCII character (Python's json.dumps does by
+ * default). An emoji or any other code point above U+FFFF is then a surrogate pair of two \u
+ * escapes, 12 bytes, so 65,536 of them take 786,432 bytes. The remaining 262,144 bytes leave
+ * room for the number, the JSON punctuation and white space. The text rule, not this limit,
+ * decides whether a text is too long.
  */
-export const MAX_BODY_BYTES = 288 * 1024;
+export const MAX_BODY_BYTES = 1024 * 1024;
 
 /** Size limit and expected shape of one route's JSON body. */
 export interface JsonBodyOptions {

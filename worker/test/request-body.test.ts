@@ -246,4 +246,35 @@ describe("request body", () => {
     expect(response.status).toBe(200);
     expect(JSON.parse(t.upstream.sendTextCalls()[0]?.body ?? "{}").text).toBe(text);
   });
+
+  it("accepts 65,536 emoji escaped as surrogate pairs", async () => {
+    const text = "😀".repeat(65_536);
+    // The form Python's json.dumps writes by default: ASCII only, ", " and ": " as separators.
+    const rawBody = `{"number": "5511999999999", "text": "${"\\ud83d\\ude00".repeat(65_536)}"}`;
+    expect(rawBody).toHaveLength(786_471);
+
+    const response = await callGateway(sendTextRequest({ rawBody }));
+
+    expect(response.status).toBe(200);
+    const forwarded = t.upstream.sendTextCalls();
+    expect(forwarded).toHaveLength(1);
+    const forwardedBody = forwarded[0]?.body ?? "";
+    expect(forwardedBody).toBe(JSON.stringify({ number: "5511999999999", text }));
+    // 4 UTF-8 bytes per emoji plus the 36 bytes of {"number":"5511999999999","text":""}.
+    expect(new TextEncoder().encode(forwardedBody).byteLength).toBe(4 * 65_536 + 36);
+  });
+
+  it("rejects 65,537 escaped emoji as too long, not too large", async () => {
+    const rawBody = `{"number": "5511999999999", "text": "${"\\ud83d\\ude00".repeat(65_537)}"}`;
+
+    const response = await callGateway(sendTextRequest({ rawBody }));
+
+    await expectError(
+      response,
+      400,
+      "invalid_body",
+      "text: must be at most 65536 characters (Unicode code points)",
+    );
+    expect(t.upstream.sendTextCalls()).toHaveLength(0);
+  });
 });
