@@ -2,11 +2,11 @@ import { FunctionError } from "../_shared/errors.ts";
 import { BodyTooLargeError, readBoundedText } from "../_shared/http.ts";
 
 /**
- * Largest accepted body, 512 KiB. The Worker accepts a client body of at most 288 KiB (its own
- * MAX_BODY_BYTES) and forwards {number, text} re-serialised with JSON.stringify. That output is
- * never longer than the client's JSON, because JSON.stringify uses the shortest escape for each
- * character. The limit also covers any text of 65,536 code points: a control character takes a
- * 6-byte escape such as \u0001, so such a text takes at most 393,216 bytes.
+ * Largest accepted body, 512 KiB. The Worker forwards {number, text} re-serialised with
+ * JSON.stringify, whatever escapes the client used, and its text rule allows 65,536 code points.
+ * JSON.stringify writes each code point in at most 6 bytes: an emoji takes 4 bytes of UTF-8 and a
+ * control character an escape such as \u0001. The text thus takes at most 393,216 bytes here,
+ * although the Worker accepts client bodies of up to 1 MiB for clients that escape every character.
  */
 export const MAX_BODY_BYTES = 512 * 1024;
 
