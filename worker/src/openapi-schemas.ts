@@ -1,5 +1,6 @@
 import { type OverrideActionContext, toJsonSchema } from "@valibot/to-json-schema";
 import * as v from "valibot";
+import { textNotBlankPattern } from "./openapi-text-pattern";
 import type { JsonSchema } from "./openapi-types";
 import { AllBodySchema, TokensBodySchema } from "./purge-request";
 import { SuccessBodySchema } from "./send-text-proxy";
@@ -49,16 +50,21 @@ const RECIPIENT_DESCRIPTION =
   `otherwise. A JID must match \`${WHATSAPP_JID.source}\` and is sent unchanged.`;
 
 const TEXT_DESCRIPTION =
-  `The message: not blank, at most ${MAX_TEXT_CODE_POINTS} Unicode code points (an emoji ` +
-  "counts once), with no unpaired surrogates.";
+  "The message: not blank, at most " +
+  `${MAX_TEXT_CODE_POINTS} Unicode code points (an emoji counts once), with no unpaired ` +
+  "surrogates. A blank text contains only white space, control characters (Cc), format " +
+  "characters (Cf, such as U+200B) and the fillers U+115F, U+1160, U+3164, U+FFA0 and U+2800. " +
+  "A lone combining mark is not blank. The pattern checks this rule for characters up to " +
+  "U+FFFF, and the gateway also counts the format characters above U+FFFF as blank.";
 
-// JSON Schema counts a string's length in code points, as fitsTextLimit does, and `\S` finds
-// what String.prototype.trim keeps, so these two rules carry over exactly. No keyword can
-// express "no unpaired surrogates", so that rule lives in the description alone.
-const CHECK_KEYWORDS = new Map<unknown, JsonSchema>([
-  [isNotBlank, { pattern: "\\S" }],
-  [fitsTextLimit, { maxLength: MAX_TEXT_CODE_POINTS }],
-  [hasNoUnpairedSurrogates, {}],
+// JSON Schema counts a string's length in code points, as fitsTextLimit does, so that rule
+// carries over exactly. The not-blank pattern matches isNotBlank on every code point up to
+// U+FFFF. No keyword can express "no unpaired surrogates", so that rule lives in the
+// description alone.
+const CHECK_KEYWORDS = new Map<unknown, () => JsonSchema>([
+  [isNotBlank, () => ({ pattern: textNotBlankPattern() })],
+  [fitsTextLimit, () => ({ maxLength: MAX_TEXT_CODE_POINTS })],
+  [hasNoUnpairedSurrogates, () => ({})],
 ]);
 
 const RECIPIENT_TRANSFORM = SendTextBodySchema.entries.number.pipe.find(
@@ -85,7 +91,7 @@ function convertCustomAction({ valibotAction, jsonSchema }: OverrideActionContex
     return jsonSchema;
   }
   const keywords = "requirement" in valibotAction && CHECK_KEYWORDS.get(valibotAction.requirement);
-  return keywords ? { ...jsonSchema, ...keywords } : undefined;
+  return keywords ? { ...jsonSchema, ...keywords() } : undefined;
 }
 
 /** Converts a valibot schema to a JSON Schema 2020-12 object, the dialect of OpenAPI 3.1. */

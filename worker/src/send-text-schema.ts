@@ -4,6 +4,8 @@ import { GatewayError } from "./errors";
 /** Longest accepted text, counted in Unicode code points (an emoji counts once). */
 export const MAX_TEXT_CODE_POINTS = 65_536;
 
+const BLANK_TEXT_MESSAGE =
+  "must not be blank (white space, control, format and filler characters alone count as blank)";
 const NUMBER_FORMAT_MESSAGE = "must be 7 to 15 digits with the country code, or a WhatsApp JID";
 /** Separators people write in phone numbers; they are removed before the digit check. */
 export const PHONE_SEPARATORS = /[ .()-]/g;
@@ -12,6 +14,14 @@ export const E164_NUMBER = /^\+?([0-9]{7,15})$/;
 /** A person (<number>@s.whatsapp.net) or a group (<id>@g.us, or the older <creator>-<id>@g.us). */
 export const WHATSAPP_JID = /^(?:[0-9]{7,15}@s\.whatsapp\.net|[0-9]{1,32}(?:-[0-9]{1,32})?@g\.us)$/;
 const UNPAIRED_SURROGATE = /\p{Cs}/u;
+/**
+ * A character that makes a text non-blank: anything but white space, control characters (Cc),
+ * format characters (Cf, such as U+200B ZERO WIDTH SPACE) and the fillers that display as blank
+ * although Unicode classes them as letters or symbols (the Hangul fillers U+115F, U+1160,
+ * U+3164 and U+FFA0, and U+2800 BRAILLE PATTERN BLANK). A combining mark counts, so a lone
+ * U+0301 is a valid text.
+ */
+const VISIBLE_CHARACTER = /[^\s\p{Cc}\p{Cf}\u115F\u1160\u3164\uFFA0\u2800]/u;
 const MAX_FIELD_NAME_IN_MESSAGE = 64;
 
 /**
@@ -40,7 +50,7 @@ const NumberSchema = v.pipe(
 
 const TextSchema = v.pipe(
   v.string("must be a string"),
-  v.check(isNotBlank, "must not be blank"),
+  v.check(isNotBlank, BLANK_TEXT_MESSAGE),
   v.check(
     fitsTextLimit,
     `must be at most ${MAX_TEXT_CODE_POINTS} characters (Unicode code points)`,
@@ -78,8 +88,9 @@ export function parseSendTextBody(input: unknown): SendTextBody {
   throw new GatewayError("invalid_body", problems.join("; "));
 }
 
+/** Tells whether the text contains a character outside the blank set of VISIBLE_CHARACTER. */
 export function isNotBlank(text: string): boolean {
-  return text.trim() !== "";
+  return VISIBLE_CHARACTER.test(text);
 }
 
 export function fitsTextLimit(text: string): boolean {

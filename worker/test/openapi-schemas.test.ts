@@ -12,6 +12,7 @@ import {
   RECIPIENT_EXAMPLES,
   TOKEN_PATTERN,
 } from "../src/openapi-schemas";
+import { textNotBlankPattern } from "../src/openapi-text-pattern";
 import type { JsonSchema } from "../src/openapi-types";
 import { parsePurgeRequest } from "../src/purge-request";
 import { resolveRequestId } from "../src/request-id";
@@ -74,12 +75,31 @@ describe("OpenAPI schemas", () => {
 
   it("text keywords carry the schema's checks", () => {
     const text = propertyOf("SendTextRequest", "text");
-    const notBlank = new RegExp(text.pattern ?? "");
 
     expect(text.maxLength).toBe(MAX_TEXT_CODE_POINTS);
-    for (const sample of ["", " ", "\t\n", "\u00a0\u2028\ufeff", " a ", "😀"]) {
+    expect(text.pattern).toBe(textNotBlankPattern());
+  });
+
+  it.each(["", "u"])("not-blank pattern with flags %j matches the BMP", (flags) => {
+    const notBlank = new RegExp(textNotBlankPattern(), flags);
+
+    for (let codeUnit = 0; codeUnit <= 0xffff; codeUnit++) {
+      const sample = String.fromCharCode(codeUnit);
+      if (notBlank.test(sample) !== isNotBlank(sample)) {
+        expect(notBlank.test(sample), `U+${codeUnit.toString(16)}`).toBe(isNotBlank(sample));
+      }
+    }
+    for (const sample of ["", " \t\n", "\u00a0\u2028\ufeff\u200b\u3164", " a ", "😀", "\u0301"]) {
       expect(notBlank.test(sample), JSON.stringify(sample)).toBe(isNotBlank(sample));
     }
+  });
+
+  it("not-blank pattern misses format characters above U+FFFF", () => {
+    const notBlank = new RegExp(textNotBlankPattern(), "u");
+    const languageTag = "\u{e0001}";
+
+    expect(isNotBlank(languageTag)).toBe(false);
+    expect(notBlank.test(languageTag)).toBe(true);
   });
 
   it("recipient examples are accepted", () => {

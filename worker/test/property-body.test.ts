@@ -77,6 +77,15 @@ const textPiece = fc.oneof(
     "❤️",
     "שלום",
     "\u200d",
+    "\u200b",
+    "\u0000",
+    "\u3164",
+    "\u2800",
+    "\u115f",
+    "\u1160",
+    "\uffa0",
+    "\u{e0001}",
+    "\u0301",
     "\u3000",
     "\u2028",
     "\ufeff",
@@ -89,9 +98,18 @@ const textPiece = fc.oneof(
 const anyText = fc.array(textPiece, { maxLength: 12 }).map((pieces) => pieces.join(""));
 const loneSurrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c));
 
+// Characters that the API counts as blank, besides white space, Cc and Cf.
+const BLANK_FILLERS = new Set(["\u115f", "\u1160", "\u3164", "\uffa0", "\u2800"]);
+
+function isBlankCharacter(character: string): boolean {
+  return (
+    /^\s$/.test(character) || /^[\p{Cc}\p{Cf}]$/u.test(character) || BLANK_FILLERS.has(character)
+  );
+}
+
 /** Returns the rule that `text` breaks, as the API states its text rules, or undefined. */
 function describeTextProblem(text: string): string | undefined {
-  if (text.trim() === "") {
+  if ([...text].every(isBlankCharacter)) {
     return "text: must not be blank";
   }
   if ([...text].length > MAX_TEXT_CODE_POINTS) {

@@ -12,6 +12,8 @@ import { useGatewayTest } from "./helpers/setup";
 const t = useGatewayTest();
 
 const NUMBER_FORMAT = "number: must be 7 to 15 digits with the country code, or a WhatsApp JID";
+const BLANK_TEXT =
+  "text: must not be blank (white space, control, format and filler characters alone count as blank)";
 
 /** Returns a stream of `totalBytes` spaces in 16 KiB chunks, so no Content-Length is set. */
 function streamOfBytes(totalBytes: number): ReadableStream<Uint8Array> {
@@ -152,7 +154,7 @@ describe("request body", () => {
       { body: { number: "5511999999999", text: " \n\t " } },
       400,
       "invalid_body",
-      "text: must not be blank",
+      BLANK_TEXT,
     ],
     [
       "text over 65,536 code points",
@@ -173,7 +175,7 @@ describe("request body", () => {
       { body: { number: "12", text: "" } },
       400,
       "invalid_body",
-      `${NUMBER_FORMAT}; text: must not be blank`,
+      `${NUMBER_FORMAT}; ${BLANK_TEXT}`,
     ],
   ])("rejects %s", async (_case, options, status, code, message) => {
     const response = await callGateway(sendTextRequest(options));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { normaliseRecipient } from "../src/send-text-schema";
+import { isNotBlank, normaliseRecipient } from "../src/send-text-schema";
+import { expectError } from "./helpers/assertions";
 import { callGateway, sendTextRequest } from "./helpers/gateway";
 import { useGatewayTest } from "./helpers/setup";
 
@@ -49,5 +50,67 @@ describe("recipient number", () => {
       number: forwarded,
       text: "oi",
     });
+  });
+});
+
+const BLANK_TEXT =
+  "text: must not be blank (white space, control, format and filler characters alone count as blank)";
+
+const BLANK_TEXTS: Array<[string, string]> = [
+  ["empty", ""],
+  ["ASCII white space", " \t\n\r\v\f"],
+  ["Unicode white space", "\u00a0\u1680\u2000\u200a\u2028\u2029\u202f\u205f\u3000"],
+  ["NUL", "\u0000"],
+  ["C0 and C1 controls", "\u0001\u001f\u007f\u0080\u009f"],
+  ["zero width space", "\u200b"],
+  ["zero width joiners", "\u200c\u200d\u2060"],
+  ["byte order mark", "\ufeff"],
+  ["soft hyphen", "\u00ad"],
+  ["direction marks", "\u200e\u200f\u202a\u202e\u2066\u2069"],
+  ["Mongolian vowel separator", "\u180e"],
+  ["Hangul choseong filler", "\u115f"],
+  ["Hangul jungseong filler", "\u1160"],
+  ["Hangul filler", "\u3164"],
+  ["halfwidth Hangul filler", "\uffa0"],
+  ["Braille pattern blank", "\u2800"],
+  ["language tag and tag characters", "\u{e0001}\u{e0041}\u{e007f}"],
+  ["every kind mixed", " \u200b\u3164\u0000\u2800\u115f\u1160\uffa0\ufeff\n"],
+];
+
+const NON_BLANK_TEXTS: Array<[string, string]> = [
+  ["a letter", "a"],
+  ["a letter among fillers", "\u3164a\u200b"],
+  ["a lone combining mark", "\u0301"],
+  ["a lone variation selector", "\ufe0f"],
+  ["a Hangul letter", "\u3131"],
+  ["a Braille dot", "\u2801"],
+  ["an emoji", "😀"],
+  ["a 4-byte letter", "𠜎"],
+  ["a private use character", "\ue000"],
+];
+
+describe("blank text", () => {
+  it.each(BLANK_TEXTS)("rejects %s", async (_case, text) => {
+    expect(isNotBlank(text)).toBe(false);
+
+    const response = await callGateway(
+      sendTextRequest({ body: { number: "5511999999999", text } }),
+    );
+
+    await expectError(response, 400, "invalid_body", BLANK_TEXT);
+    expect(t.upstream.sendTextCalls()).toHaveLength(0);
+  });
+
+  it.each(NON_BLANK_TEXTS)("accepts %s", async (_case, text) => {
+    expect(isNotBlank(text)).toBe(true);
+
+    const response = await callGateway(
+      sendTextRequest({ body: { number: "5511999999999", text } }),
+    );
+
+    expect(response.status).toBe(200);
+    const forwarded = t.upstream.sendTextCalls();
+    expect(forwarded).toHaveLength(1);
+    expect(JSON.parse(forwarded[0]?.body ?? "{}")).toEqual({ number: "5511999999999", text });
   });
 });
