@@ -1,7 +1,7 @@
 import { secretsEqual } from "./constant-time";
 import { GatewayError } from "./errors";
 import { LogThrottle } from "./log-throttle";
-import type { Logger } from "./logger";
+import { type Logger, truncatePathForLog } from "./logger";
 import type { ConfiguredRequest } from "./request-context";
 
 export const ADMIN_DISABLED_MESSAGE =
@@ -65,7 +65,7 @@ function logAdminDisabled(log: Logger, path: string): void {
   log.error("admin_disabled", {
     variable: "ADMIN_SECRET",
     reason: "not set, so the cache purge and key listing endpoints return 503 admin_disabled",
-    path,
+    path: truncatePathForLog(path),
     suppressedCount,
   });
 }

@@ -31,6 +31,24 @@ export function createLogger(requestId: string): Logger {
   };
 }
 
+/** Longest request path a log line carries, in characters; the rest is cut and counted. */
+export const MAX_LOGGED_PATH_CHARS = 256;
+
+/**
+ * Returns the path as a log line carries it: unchanged up to MAX_LOGGED_PATH_CHARS characters,
+ * else its first 256 characters and a marker with the number cut, as in "/aaa…(+19744 chars)".
+ * The path comes from the client, so without a bound an unknown 20 KB path would make a 20 KB
+ * log line. A URL's pathname is ASCII (the URL parser percent-encodes the rest), so the cut
+ * never splits a character.
+ */
+export function truncatePathForLog(path: string): string {
+  if (path.length <= MAX_LOGGED_PATH_CHARS) {
+    return path;
+  }
+  const cutChars = path.length - MAX_LOGGED_PATH_CHARS;
+  return `${path.slice(0, MAX_LOGGED_PATH_CHARS)}…(+${cutChars} chars)`;
+}
+
 /** Describes a caught error for the log without its stack, which adds noise to expected faults. */
 export function describeError(error: unknown): LogFields {
   if (error instanceof Error) {

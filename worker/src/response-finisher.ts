@@ -1,4 +1,5 @@
 import { errorResponse, GatewayError, INTERNAL_ERROR_MESSAGE } from "./errors";
+import { truncatePathForLog } from "./logger";
 import type { GatewayRequest } from "./request-context";
 import { REQUEST_ID_HEADER } from "./request-id";
 import { formatCurrentServerTiming, SERVER_TIMING_HEADER } from "./server-timing";
@@ -22,7 +23,7 @@ export function finishResponse(response: unknown, request: GatewayRequest): Resp
   headers.set(SERVER_TIMING_HEADER, formatCurrentServerTiming(durationMs));
   log.info("request_completed", {
     method: request.method,
-    path: new URL(request.url).pathname,
+    path: truncatePathForLog(new URL(request.url).pathname),
     status: source.status,
     durationMs,
     ...completionFields,

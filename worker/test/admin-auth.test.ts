@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { keysRequest, purgeRequest } from "./helpers/admin";
 import { expectError } from "./helpers/assertions";
-import { callGateway, TEST_ADMIN_SECRET, testEnv } from "./helpers/gateway";
+import { callGateway, GATEWAY_ORIGIN, TEST_ADMIN_SECRET, testEnv } from "./helpers/gateway";
 import { cacheKeyOf } from "./helpers/kv";
 import { useGatewayTest } from "./helpers/setup";
 
@@ -123,6 +123,22 @@ describe("admin auth", () => {
       suppressedCount: expect.any(Number),
     });
     expect(logged[1]).toMatchObject({ path: "/admin/cache/keys", suppressedCount: 1 });
+  });
+
+  it("cuts a long path in the admin_disabled log", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    // Far later than any line an earlier test logged, so this request is logged.
+    vi.setSystemTime(Date.now() + 60 * 60_000);
+    const path = `/admin/cache/keys${"/".repeat(1_000)}`;
+
+    const response = await callGateway(
+      new Request(`${GATEWAY_ORIGIN}${path}`, { headers: { Authorization: "Bearer x" } }),
+      testEnv({ ADMIN_SECRET: undefined }),
+    );
+
+    await expectError(response, 503, "admin_disabled", DISABLED);
+    const [logged] = t.logs.events("admin_disabled");
+    expect(logged).toMatchObject({ path: `${path.slice(0, 256)}…(+${path.length - 256} chars)` });
   });
 
   it("checks the secret before reading the body", async () => {

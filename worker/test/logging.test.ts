@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { MAX_LOGGED_PATH_CHARS, truncatePathForLog } from "../src/logger";
 import { sha256Hex } from "../src/token-hash";
 import {
   callGateway,
+  GATEWAY_ORIGIN,
   sendTextRequest,
   TEST_GATEWAY_SECRET,
   TEST_SERVICE_ROLE_KEY,
@@ -75,4 +77,32 @@ describe("logging", () => {
       expect(output).not.toContain("99999999");
     },
   );
+});
+
+describe("logged path", () => {
+  it.each([
+    ["short", "/whatsapp/send-text", "/whatsapp/send-text"],
+    ["at the limit", `/${"a".repeat(255)}`, `/${"a".repeat(255)}`],
+    ["one over the limit", `/${"a".repeat(256)}`, `/${"a".repeat(255)}…(+1 chars)`],
+    ["20,000 characters", `/${"b".repeat(19_999)}`, `/${"b".repeat(255)}…(+19744 chars)`],
+  ])("keeps a %s path within the limit", (_case, path, logged) => {
+    expect(MAX_LOGGED_PATH_CHARS).toBe(256);
+    expect(truncatePathForLog(path)).toBe(logged);
+  });
+
+  it("cuts an unknown 20 KB path in the request log", async () => {
+    const path = `/${"x".repeat(20_000)}`;
+
+    const response = await callGateway(new Request(`${GATEWAY_ORIGIN}${path}`));
+
+    expect(response.status).toBe(404);
+    await response.body?.cancel();
+    const [completed] = t.logs.events("request_completed");
+    expect(completed).toMatchObject({
+      method: "GET",
+      path: `/${"x".repeat(255)}…(+19745 chars)`,
+      status: 404,
+    });
+    expect(Math.max(...t.logs.lines.map((line) => line.length))).toBeLessThan(1_024);
+  });
 });
