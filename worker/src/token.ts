@@ -6,6 +6,7 @@ export const MAX_TOKEN_LENGTH = 256;
 // Printable ASCII without the space (0x21 to 0x7E), the same rule as the database's check.
 const TOKEN_PATTERN = /^[\x21-\x7e]+$/;
 const BEARER_PREFIX = /^Bearer(?:\s+|$)/i;
+const REPEATED_HEADER_SEPARATOR = ", ";
 
 interface TokenSource {
   header: string;
@@ -15,8 +16,8 @@ interface TokenSource {
 /**
  * Returns the client's instance token from the `token` header or `Authorization: Bearer`.
  * Throws 401 missing_token when neither is sent, and 401 invalid_token when a token is
- * malformed or the two headers disagree. A header sent twice arrives joined with ", ", so its
- * inner space makes it malformed. Nothing here touches the cache or the database.
+ * malformed or the two headers disagree. A header sent twice arrives joined with ", " and gets
+ * its own message. Nothing here touches the cache or the database.
  */
 export function extractToken(headers: Headers): string {
   const sources = [readTokenHeader(headers), readAuthorizationHeader(headers)].filter(
@@ -43,7 +44,12 @@ export function extractToken(headers: Headers): string {
 
 function readTokenHeader(headers: Headers): TokenSource | undefined {
   const value = headers.get("token");
-  return value === null ? undefined : { header: "token", token: value.trim() };
+  if (value === null) {
+    return undefined;
+  }
+  const trimmed = value.trim();
+  rejectRepeatedHeader("token", trimmed);
+  return { header: "token", token: trimmed };
 }
 
 function readAuthorizationHeader(headers: Headers): TokenSource | undefined {
@@ -52,6 +58,7 @@ function readAuthorizationHeader(headers: Headers): TokenSource | undefined {
     return undefined;
   }
   const trimmed = value.trim();
+  rejectRepeatedHeader("Authorization", trimmed);
   if (!BEARER_PREFIX.test(trimmed)) {
     throw new GatewayError(
       "invalid_token",
@@ -59,6 +66,20 @@ function readAuthorizationHeader(headers: Headers): TokenSource | undefined {
     );
   }
   return { header: "Authorization", token: trimmed.replace(BEARER_PREFIX, "").trim() };
+}
+
+/**
+ * Throws 401 invalid_token when the header was sent more than once. The runtime joins the values
+ * of a repeated header with ", ", and a valid token never contains a space, so the joined value
+ * gets this message instead of the generic one about white space.
+ */
+function rejectRepeatedHeader(header: string, value: string): void {
+  if (value.includes(REPEATED_HEADER_SEPARATOR)) {
+    throw new GatewayError(
+      "invalid_token",
+      `${header} header: sent more than once; send exactly one token`,
+    );
+  }
 }
 
 function validateTokenFormat({ header, token }: TokenSource): void {

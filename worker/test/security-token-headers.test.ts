@@ -6,8 +6,6 @@ import { expectLookupOf } from "./helpers/upstream";
 
 const t = useGatewayTest();
 
-const PRINTABLE_ONLY =
-  "the token must contain only printable ASCII characters, without white space or control characters";
 const MISSING =
   "Missing token: send the instance token in the token header or as Authorization: Bearer <token>";
 
@@ -28,7 +26,7 @@ describe("token headers", () => {
         ["Authorization", "Bearer abc123"],
         ["Authorization", "Bearer abc123"],
       ],
-      `Authorization header: ${PRINTABLE_ONLY}`,
+      "Authorization header: sent more than once; send exactly one token",
     ],
     [
       "token sent twice with different values",
@@ -36,7 +34,7 @@ describe("token headers", () => {
         ["token", "abc123"],
         ["token", "def456"],
       ],
-      `token header: ${PRINTABLE_ONLY}`,
+      "token header: sent more than once; send exactly one token",
     ],
     [
       "a token joined by a proxy",

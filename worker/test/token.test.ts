@@ -16,6 +16,9 @@ function requestWith(sent: SentHeaders): Request {
   return sendTextRequest({ token: sent.token ?? null, headers });
 }
 
+const TOKEN_SENT_TWICE = "token header: sent more than once; send exactly one token";
+const AUTHORIZATION_SENT_TWICE =
+  "Authorization header: sent more than once; send exactly one token";
 const PRINTABLE_ONLY =
   "the token must contain only printable ASCII characters, without white space or control characters";
 
@@ -41,6 +44,9 @@ describe("token extraction", () => {
       "token header: the token is longer than 256 characters",
     ],
     ["inner space", { token: "abc 123" }, `token header: ${PRINTABLE_ONLY}`],
+    ["comma and space inside", { token: "abc123, def456" }, TOKEN_SENT_TWICE],
+    ["comma and space after an empty value", { token: ", abc123" }, TOKEN_SENT_TWICE],
+    ["space before a comma", { token: "abc123 ,abc123" }, `token header: ${PRINTABLE_ONLY}`],
     ["tab inside", { token: "abc\t123" }, `token header: ${PRINTABLE_ONLY}`],
     ["control character", { token: "abc\u0001123" }, `token header: ${PRINTABLE_ONLY}`],
     ["DEL character", { token: "abc\u007f123" }, `token header: ${PRINTABLE_ONLY}`],
@@ -50,6 +56,8 @@ describe("token extraction", () => {
       { auth: "Bearer abc 123" },
       `Authorization header: ${PRINTABLE_ONLY}`,
     ],
+    ["Bearer joined twice", { auth: "Bearer abc123, Bearer abc123" }, AUTHORIZATION_SENT_TWICE],
+    ["Basic joined with Bearer", { auth: "Basic YWJj, Bearer abc123" }, AUTHORIZATION_SENT_TWICE],
     [
       "Basic scheme",
       { auth: "Basic YWJjOjEyMw==" },
@@ -67,6 +75,18 @@ describe("token extraction", () => {
     expect(t.upstream.calls).toHaveLength(0);
   });
 
+  it("duplicated Authorization header returns 401 without a lookup", async () => {
+    const request = sendTextRequest({ token: null });
+    request.headers.append("Authorization", "Bearer abc123");
+    request.headers.append("Authorization", "Bearer abc123");
+
+    const response = await callGateway(request);
+
+    expect(request.headers.get("Authorization")).toBe("Bearer abc123, Bearer abc123");
+    await expectError(response, 401, "invalid_token", AUTHORIZATION_SENT_TWICE);
+    expect(t.upstream.calls).toHaveLength(0);
+  });
+
   it("duplicated token header returns 401 without a lookup", async () => {
     const request = sendTextRequest({ token: null });
     request.headers.append("token", "abc123");
@@ -75,7 +95,7 @@ describe("token extraction", () => {
     const response = await callGateway(request);
 
     expect(request.headers.get("token")).toBe("abc123, abc123");
-    await expectError(response, 401, "invalid_token", `token header: ${PRINTABLE_ONLY}`);
+    await expectError(response, 401, "invalid_token", TOKEN_SENT_TWICE);
     expect(t.upstream.calls).toHaveLength(0);
   });
 
