@@ -101,7 +101,7 @@ function matchesTarget(url: string, target: FaultTarget): boolean {
     return true;
   }
   const query = url.includes("?") ? url.slice(url.indexOf("?") + 1) : "";
-  return new URLSearchParams(query).has("instance_token");
+  return new URLSearchParams(query).has("instance_token_sha256");
 }
 
 async function applyFault(

@@ -222,8 +222,8 @@ describe("send-text function behind the platform", () => {
 });
 
 describe("body size limit", () => {
-  it("returns 413 for a body over 288 KiB", async () => {
-    const text = "a".repeat(288 * 1024);
+  it("returns 413 for a body over 1 MiB", async () => {
+    const text = "a".repeat(1024 * 1024);
 
     const response = await send({ token: "abc123" }, { number: RECIPIENT, text });
 
