@@ -122,6 +122,14 @@ const failures: FailureCase[] = [
     cause: "Error: The gateway returned HTTP 500.",
   },
   {
+    // A redirect is not followed: the Authorization header must not travel to another URL.
+    description: "Worker 302 redirect",
+    worker: () =>
+      new Response(null, { status: 302, headers: { Location: "http://127.0.0.1:9/elsewhere" } }),
+    message: "The gateway's cache purge failed with HTTP 302.",
+    cause: "Error: The gateway returned HTTP 302.",
+  },
+  {
     description: "Worker 503 admin_disabled",
     worker: () => buildJsonResponse(503, { error: { code: "admin_disabled", message: "off" } }),
     message: "The gateway's cache purge failed with HTTP 503.",

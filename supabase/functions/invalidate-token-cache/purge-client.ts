@@ -72,6 +72,8 @@ async function postPurge(request: PurgeRequest): Promise<WorkerResponse> {
         "X-Request-ID": request.requestId,
       },
       body: JSON.stringify({ tokens: request.tokens }),
+      // The admin secret travels in Authorization, so a redirect is reported, never followed.
+      redirect: "manual",
       signal,
     });
     const text = await readTextPrefix(response, MAX_PURGE_RESPONSE_BYTES);
