@@ -13,7 +13,7 @@ import { describeMachine } from "./bench/machine.ts";
 import { type MemoryFootprint, measureMemoryFootprint } from "./bench/memory-footprint.ts";
 import { type BenchOptions, parseBenchOptions, USAGE } from "./bench/options.ts";
 import { renderReport } from "./bench/report.ts";
-import type { ScenarioResult } from "./bench/results.ts";
+import { ProblemLog, type ScenarioResult } from "./bench/results.ts";
 import { type BenchSummary, summarize } from "./bench/summary.ts";
 import { runThroughputScenarios } from "./bench/throughput.ts";
 
@@ -29,12 +29,12 @@ function progress(message: string): void {
   process.stderr.write(`[bench ${seconds} s] ${message}\n`);
 }
 
-async function runScenarios(options: BenchOptions) {
+async function runScenarios(options: BenchOptions, problems: ProblemLog) {
   progress("starting the upstream stand-ins and the Workers");
   const environment = await startEnvironment(options);
   try {
-    const throughput = await runThroughputScenarios(environment, options, progress);
-    const bursts = await runBurstScenarios(environment, options, progress);
+    const throughput = await runThroughputScenarios(environment, options, problems, progress);
+    const bursts = await runBurstScenarios(environment, options, problems, progress);
     return { results: [...throughput, ...bursts], notes: environment.notes };
   } finally {
     await environment.close();
@@ -58,6 +58,19 @@ function printSummary(results: readonly ScenarioResult[], summary: BenchSummary)
   process.stdout.write(`${JSON.stringify(summary.figures)}\n`);
 }
 
+function reportProblems({ problems }: ProblemLog): void {
+  for (const problem of problems) {
+    progress(
+      `FAILED ${problem.label} on ${problem.worker}: ${problem.non2xx} non-2xx ` +
+        `${JSON.stringify(problem.statuses)}, ${problem.errors} connection errors, ` +
+        `${problem.timeouts} timeouts`,
+    );
+    for (const message of problem.workerMessages) {
+      progress(`  Worker stderr: ${message}`);
+    }
+  }
+}
+
 async function runMemoryOnly(): Promise<void> {
   const footprint: MemoryFootprint = await measureMemoryFootprint();
   process.stdout.write(`${JSON.stringify(footprint)}\n`);
@@ -67,9 +80,10 @@ async function runBenchmark(options: BenchOptions, argv: readonly string[]): Pro
   const machine = describeMachine();
   progress("measuring the memory tier footprint");
   const footprint = await measureMemoryFootprint();
-  const { results, notes } = await runScenarios(options);
+  const problems = new ProblemLog();
+  const { results, notes } = await runScenarios(options, problems);
 
-  const summary = summarize(results, footprint, options);
+  const summary = summarize({ results, problems: problems.problems, footprint, options });
   const command = ["npm run bench", ...(argv.length > 0 ? ["--", ...argv] : [])].join(" ");
   const elapsedSeconds = (performance.now() - startedAtMs) / 1000;
   const report = renderReport({
@@ -80,16 +94,18 @@ async function runBenchmark(options: BenchOptions, argv: readonly string[]): Pro
     footprint,
     summary,
     notes,
+    problems: problems.problems,
     elapsedSeconds,
   });
   await writeFile(REPORT_PATH, report);
   progress(`wrote ${path.relative(process.cwd(), REPORT_PATH)}`);
   printSummary(results, summary);
 
+  reportProblems(problems);
   const missedCounts = summary.targets.filter(
     (target) => COUNT_TARGETS.has(target.name) && !target.met,
   );
-  return missedCounts.length === 0 ? 0 : 1;
+  return missedCounts.length === 0 && problems.problems.length === 0 ? 0 : 1;
 }
 
 async function main(argv: readonly string[]): Promise<number> {

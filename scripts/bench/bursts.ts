@@ -3,8 +3,8 @@ import type { BenchEnvironment } from "./environment.ts";
 import { cycleTokens, type LoadPlan, runLoad } from "./load.ts";
 import type { BenchOptions } from "./options.ts";
 import {
+  type ProblemLog,
   requestsPerSecond,
-  requireSuccess,
   type ScenarioName,
   type ScenarioResult,
   summarizeLatency,
@@ -19,12 +19,13 @@ import type { BenchWorker } from "./worker-runtime.ts";
 export async function runBurstScenarios(
   environment: BenchEnvironment,
   options: BenchOptions,
+  problems: ProblemLog,
   progress: (message: string) => void,
 ): Promise<ScenarioResult[]> {
   const results: ScenarioResult[] = [];
   for (const burst of defineBursts(environment, options)) {
     progress(burst.name);
-    results.push(await runCounted(environment, burst));
+    results.push(await runCounted(environment.upstream.url, burst, problems));
   }
   return results;
 }
@@ -110,14 +111,15 @@ interface CountedRun {
 }
 
 async function runCounted(
-  { upstream }: BenchEnvironment,
+  upstreamUrl: string,
   { name, worker, tokens, setup, plan }: CountedRun,
+  problems: ProblemLog,
 ): Promise<ScenarioResult> {
   const keysBefore = await worker.countStoredKeys();
-  const before = await takeSettledSnapshot(upstream.url, worker, tokens.prefix);
+  const before = await takeSettledSnapshot(upstreamUrl, worker, tokens.prefix);
   const outcome = await runLoad({ ...plan, url: worker.url });
-  requireSuccess(name, outcome, worker);
-  const after = await takeSettledSnapshot(upstream.url, worker, tokens.prefix);
+  problems.record(name, outcome, worker);
+  const after = await takeSettledSnapshot(upstreamUrl, worker, tokens.prefix);
   const keysAfter = await worker.countStoredKeys();
   return {
     name,
@@ -128,5 +130,6 @@ async function runCounted(
     counts: countDelta(before, after),
     storedKeysAdded: keysAfter - keysBefore,
     non2xx: outcome.non2xx,
+    errors: outcome.errors + outcome.timeouts,
   };
 }

@@ -1,7 +1,7 @@
 import type { MachineInfo } from "./machine.ts";
 import type { MemoryFootprint } from "./memory-footprint.ts";
 import type { BenchOptions } from "./options.ts";
-import type { LatencySummary, ScenarioResult } from "./results.ts";
+import type { LatencySummary, RunProblem, ScenarioResult } from "./results.ts";
 import { type BenchSummary, formatMs } from "./summary.ts";
 
 export interface ReportInput {
@@ -12,6 +12,7 @@ export interface ReportInput {
   footprint: MemoryFootprint;
   summary: BenchSummary;
   notes: readonly string[];
+  problems: readonly RunProblem[];
   elapsedSeconds: number;
 }
 
@@ -25,6 +26,7 @@ export function renderReport(input: ReportInput): string {
     "queries reach PostgREST, with every figure taken in one run.",
     "",
     ...renderRunFacts(input),
+    ...renderProblems(input.problems),
     "## Results",
     "",
     ...renderResultsTable(input.results),
@@ -58,7 +60,7 @@ function renderRunFacts({
 
 function renderResultsTable(results: readonly ScenarioResult[]): string[] {
   const header =
-    "| scenario | setup | requests | req/s | p50 ms | p99 ms | loaded p50 ms | loaded p99 ms | workerd CPU us/req | DB queries | KV reads | KV writes | non-2xx |";
+    "| scenario | setup | requests | req/s | p50 ms | p99 ms | loaded p50 ms | loaded p99 ms | workerd CPU us/req | DB queries | KV reads | KV writes | non-2xx | errors |";
   const rows = results.map((result) => {
     const cells = [
       `\`${result.name}\``,
@@ -76,10 +78,11 @@ function renderResultsTable(results: readonly ScenarioResult[]): string[] {
       result.name === "bare" ? "-" : String(result.counts.kvReads),
       result.name === "bare" ? "-" : String(result.counts.kvWrites),
       String(result.non2xx),
+      String(result.errors),
     ];
     return `| ${cells.join(" | ")} |`;
   });
-  return [header, `|${"---|".repeat(13)}`, ...rows, "", ...renderRoundNotes(results), ""];
+  return [header, `|${"---|".repeat(14)}`, ...rows, "", ...renderRoundNotes(results), ""];
 }
 
 function formatOptionalLatency(
@@ -105,6 +108,30 @@ function renderRoundNotes(results: readonly ScenarioResult[]): string[] {
     lines.push(`- \`${result.name}\`: ${result.storedKeysAdded} keys, ${perToken}`);
   }
   return lines;
+}
+
+function renderProblems(problems: readonly RunProblem[]): string[] {
+  if (problems.length === 0) {
+    return [];
+  }
+  const lines = [
+    "## Failed requests",
+    "",
+    "Some requests did not get a 2xx response, so this run fails. Runs and Worker messages:",
+    "",
+  ];
+  for (const problem of problems) {
+    const statuses = Object.entries(problem.statuses)
+      .map(([status, count]) => `${count} x ${status}`)
+      .join(", ");
+    lines.push(
+      `- \`${problem.label}\` on Worker \`${problem.worker}\`: ${problem.non2xx} non-2xx (${statuses || "none"}), ${problem.errors} connection errors, ${problem.timeouts} timeouts`,
+    );
+    for (const message of problem.workerMessages) {
+      lines.push(`  - \`${message.replaceAll("`", "'")}\``);
+    }
+  }
+  return [...lines, ""];
 }
 
 function renderTargets({ targets }: BenchSummary): string[] {

@@ -39,27 +39,54 @@ export interface ScenarioResult {
   /** Keys that appeared in the Worker's KV namespace during the scenario. */
   storedKeysAdded?: number;
   non2xx: number;
+  /** Connection errors and timeouts. */
+  errors: number;
 }
 
-/** Thrown when a run had a response other than 2xx, an error or a timeout. */
-export class BenchFailure extends Error {
-  override name = "BenchFailure";
+/** A run that got responses other than 2xx, connection errors or timeouts. */
+export interface RunProblem {
+  label: string;
+  worker: string;
+  non2xx: number;
+  statuses: Record<string, number>;
+  errors: number;
+  timeouts: number;
+  /** Distinct lines the Worker wrote to stderr, shortened, without the runtime's stack lines. */
+  workerMessages: string[];
 }
 
-/** Throws BenchFailure naming the scenario, the statuses and the Worker's last error lines. */
-export function requireSuccess(scenario: string, outcome: LoadOutcome, worker: BenchWorker): void {
-  if (outcome.non2xx === 0 && outcome.errors === 0 && outcome.timeouts === 0) {
-    return;
+const MAX_MESSAGE_LENGTH = 240;
+
+/**
+ * Collects every failed request of a run. The run goes on, so the report still shows every
+ * figure, and the bench exits with 1 at the end when any request failed.
+ */
+export class ProblemLog {
+  readonly problems: RunProblem[] = [];
+
+  /** Records the run's failures, if any, and returns how many requests failed. */
+  record(label: string, outcome: LoadOutcome, worker: BenchWorker): number {
+    const failed = outcome.non2xx + outcome.errors + outcome.timeouts;
+    if (failed > 0) {
+      this.problems.push({
+        label,
+        worker: worker.name,
+        non2xx: outcome.non2xx,
+        statuses: outcome.otherStatuses,
+        errors: outcome.errors,
+        timeouts: outcome.timeouts,
+        workerMessages: distinctMessages(worker.stderrTail()),
+      });
+    }
+    return failed;
   }
-  const statuses = Object.entries(outcome.otherStatuses)
-    .map(([status, count]) => `${count} x ${status}`)
-    .join(", ");
-  const tail = worker.stderrTail().join("\n");
-  throw new BenchFailure(
-    `${scenario} on Worker ${worker.name}: ${outcome.non2xx} non-2xx responses (${statuses || "none"}), ` +
-      `${outcome.errors} connection errors, ${outcome.timeouts} timeouts. Last lines the Worker ` +
-      `wrote to stderr:\n${tail || "(none)"}`,
-  );
+}
+
+function distinctMessages(lines: readonly string[]): string[] {
+  const messages = lines
+    .filter((line) => !line.startsWith("stack:") && !/^\s+at /.test(line))
+    .map((line) => line.slice(0, MAX_MESSAGE_LENGTH));
+  return [...new Set(messages)];
 }
 
 export function summarizeLatency(latenciesMs: number[]): LatencySummary {

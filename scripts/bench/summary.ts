@@ -1,6 +1,6 @@
 import type { MemoryFootprint } from "./memory-footprint.ts";
 import type { BenchOptions } from "./options.ts";
-import type { ScenarioName, ScenarioResult } from "./results.ts";
+import type { RunProblem, ScenarioName, ScenarioResult } from "./results.ts";
 
 /** Most heap the memory tier may take at its default bound of 10,000 entries. */
 export const MEMORY_TIER_BUDGET_BYTES = 16 * 1024 * 1024;
@@ -24,11 +24,20 @@ export interface BenchSummary {
 }
 
 /** Builds the figures and checks the targets from the results of one run. */
-export function summarize(
-  results: readonly ScenarioResult[],
-  footprint: MemoryFootprint,
-  options: BenchOptions,
-): BenchSummary {
+export interface SummaryInput {
+  results: readonly ScenarioResult[];
+  problems: readonly RunProblem[];
+  footprint: MemoryFootprint;
+  options: BenchOptions;
+}
+
+interface TargetInput extends SummaryInput {
+  get: (name: ScenarioName) => ScenarioResult;
+  has: (name: ScenarioName) => boolean;
+}
+
+export function summarize(input: SummaryInput): BenchSummary {
+  const { results, footprint, options } = input;
   const byName = new Map(results.map((result) => [result.name, result]));
   const get = (name: ScenarioName) => {
     const result = byName.get(name);
@@ -54,7 +63,7 @@ export function summarize(
   if (logFree !== undefined) {
     figures.memory_hit_no_log_output_ratio = round(logFree.rps / bare.rps, 3);
   }
-  const targets = checkTargets(get, (name) => byName.has(name), footprint, options);
+  const targets = checkTargets({ ...input, get, has: (name) => byName.has(name) });
   figures.targets_met = targets.every((target) => target.met);
   return { figures, targets };
 }
@@ -70,6 +79,7 @@ function scenarioFigures(result: ScenarioResult): Record<string, SummaryValue> {
     [`${prefix}_kv_reads`]: result.name === "bare" ? null : result.counts.kvReads,
     [`${prefix}_kv_writes`]: result.name === "bare" ? null : result.counts.kvWrites,
     [`${prefix}_non_2xx`]: result.non2xx,
+    [`${prefix}_errors`]: result.errors,
   };
   if (result.loadedLatency !== undefined) {
     figures[`${prefix}_loaded_p50_ms`] = round(result.loadedLatency.p50Ms, 3);
@@ -85,17 +95,13 @@ function scenarioFigures(result: ScenarioResult): Record<string, SummaryValue> {
   return figures;
 }
 
-function checkTargets(
-  get: (name: ScenarioName) => ScenarioResult,
-  has: (name: ScenarioName) => boolean,
-  footprint: MemoryFootprint,
-  options: BenchOptions,
-): Target[] {
+function checkTargets({ get, has, footprint, options, problems }: TargetInput): Target[] {
   const bare = get("bare");
   const memoryHit = get("memory_hit");
   const ratio = memoryHit.rps / bare.rps;
   const addedP50Ms = memoryHit.latency.p50Ms - bare.latency.p50Ms;
   return [
+    allSucceededTarget(problems),
     {
       name: "memory_hit_throughput",
       goal: `memory_hit req/s >= ${MIN_MEMORY_HIT_RATIO} x bare req/s`,
@@ -119,6 +125,19 @@ function checkTargets(
       met: footprint.defaultBoundBytes < MEMORY_TIER_BUDGET_BYTES,
     },
   ];
+}
+
+function allSucceededTarget(problems: readonly RunProblem[]): Target {
+  const failed = problems.reduce(
+    (sum, problem) => sum + problem.non2xx + problem.errors + problem.timeouts,
+    0,
+  );
+  return {
+    name: "all_requests_2xx",
+    goal: "every request of every run, warm-ups included, gets a 2xx response",
+    measured: `${failed} failed requests in ${problems.length} runs`,
+    met: failed === 0,
+  };
 }
 
 // Checks the baseline itself: the uncached design must query the database for every request.

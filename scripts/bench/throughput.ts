@@ -10,8 +10,8 @@ import { cycleTokens, type LoadOutcome, runLoad } from "./load.ts";
 import type { BenchOptions } from "./options.ts";
 import {
   median,
+  type ProblemLog,
   requestsPerSecond,
-  requireSuccess,
   type ScenarioName,
   type ScenarioResult,
   summarizeLatency,
@@ -31,6 +31,12 @@ interface ThroughputScenario {
   nextToken: () => string;
 }
 
+interface RunSettings {
+  environment: BenchEnvironment;
+  options: BenchOptions;
+  problems: ProblemLog;
+}
+
 interface Accumulated {
   rpsPerRound: number[];
   latenciesMs: number[];
@@ -39,6 +45,8 @@ interface Accumulated {
   counts: CountSnapshot;
   cpuSeconds: number | undefined;
   cpuRequests: number;
+  non2xx: number;
+  errors: number;
 }
 
 /**
@@ -50,19 +58,21 @@ interface Accumulated {
 export async function runThroughputScenarios(
   environment: BenchEnvironment,
   options: BenchOptions,
+  problems: ProblemLog,
   progress: (message: string) => void,
 ): Promise<ScenarioResult[]> {
+  const run: RunSettings = { environment, options, problems };
   const scenarios = defineScenarios(environment);
   progress("warming up every Worker");
   for (const scenario of scenarios) {
-    await warmUp(scenario, options);
+    await warmUp(scenario, run);
   }
   const totals = new Map(scenarios.map((scenario) => [scenario.name, emptyAccumulated()]));
   for (let round = 0; round < options.rounds; round++) {
     for (const scenario of rotate(scenarios, round)) {
       progress(`round ${round + 1}/${options.rounds}: ${scenario.name}`);
       const total = totals.get(scenario.name) as Accumulated;
-      await runTurn(scenario, environment, options, total);
+      await runTurn(scenario, run, total);
     }
   }
   return scenarios.map((scenario) => summarize(scenario, totals.get(scenario.name) as Accumulated));
@@ -101,55 +111,52 @@ function defineScenarios({ workers, tokens }: BenchEnvironment): ThroughputScena
   return list;
 }
 
-async function warmUp(scenario: ThroughputScenario, options: BenchOptions): Promise<void> {
+async function warmUp(scenario: ThroughputScenario, { options, problems }: RunSettings) {
   const outcome = await runLoad({
     url: scenario.worker.url,
     connections: options.connections,
     durationSeconds: options.warmupSeconds,
     nextToken: scenario.nextToken,
   });
-  requireSuccess(`${scenario.name} warm-up`, outcome, scenario.worker);
+  problems.record(`${scenario.name} warm-up`, outcome, scenario.worker);
 }
 
-async function runTurn(
-  scenario: ThroughputScenario,
-  { upstream }: BenchEnvironment,
-  options: BenchOptions,
-  total: Accumulated,
-): Promise<void> {
+async function runTurn(scenario: ThroughputScenario, run: RunSettings, total: Accumulated) {
+  const { environment, options, problems } = run;
   const { worker, tokens, nextToken } = scenario;
+  const upstreamUrl = environment.upstream.url;
   if (scenario.touchTokensFirst) {
-    await touchTokens(scenario);
+    await touchTokens(scenario, problems);
   }
-  const before = await takeSettledSnapshot(upstream.url, worker, tokens.prefix);
-  const connections = options.connections;
+  const before = await takeSettledSnapshot(upstreamUrl, worker, tokens.prefix);
   const loaded = await runLoad({
     url: worker.url,
-    connections,
+    connections: options.connections,
     durationSeconds: options.throughputSeconds,
     nextToken,
   });
-  requireSuccess(scenario.name, loaded, worker);
-  const middle = await takeSettledSnapshot(upstream.url, worker, tokens.prefix);
+  problems.record(scenario.name, loaded, worker);
+  const middle = await takeSettledSnapshot(upstreamUrl, worker, tokens.prefix);
+
   const single = await runLoad({
     url: worker.url,
     connections: 1,
     durationSeconds: options.latencySeconds,
     nextToken,
   });
-  requireSuccess(scenario.name, single, worker);
-  const after = await takeSettledSnapshot(upstream.url, worker, tokens.prefix);
+  problems.record(`${scenario.name} (one connection)`, single, worker);
+  const after = await takeSettledSnapshot(upstreamUrl, worker, tokens.prefix);
   addTurn(total, loaded, single, countDelta(before, middle), countDelta(before, after));
 }
 
-async function touchTokens(scenario: ThroughputScenario): Promise<void> {
+async function touchTokens(scenario: ThroughputScenario, problems: ProblemLog): Promise<void> {
   const outcome = await runLoad({
     url: scenario.worker.url,
     connections: WARM_CONNECTIONS,
     requests: scenario.tokens.count,
     nextToken: cycleTokens(allTokens(scenario.tokens)),
   });
-  requireSuccess(`${scenario.name} token warm-up`, outcome, scenario.worker);
+  problems.record(`${scenario.name} token warm-up`, outcome, scenario.worker);
 }
 
 function addTurn(
@@ -171,6 +178,8 @@ function addTurn(
       ? undefined
       : total.cpuSeconds + loadedCounts.cpuSeconds;
   total.cpuRequests += loaded.responses;
+  total.non2xx += loaded.non2xx + single.non2xx;
+  total.errors += loaded.errors + loaded.timeouts + single.errors + single.timeouts;
 }
 
 function summarize(scenario: ThroughputScenario, total: Accumulated): ScenarioResult {
@@ -185,7 +194,8 @@ function summarize(scenario: ThroughputScenario, total: Accumulated): ScenarioRe
     loadedLatency: summarizeLatency(total.loadedLatenciesMs),
     cpuMicrosecondsPerRequest: cpu === undefined ? undefined : (cpu * 1e6) / total.cpuRequests,
     counts: total.counts,
-    non2xx: 0,
+    non2xx: total.non2xx,
+    errors: total.errors,
   };
 }
 
@@ -198,6 +208,8 @@ function emptyAccumulated(): Accumulated {
     counts: emptyCounts(),
     cpuSeconds: 0,
     cpuRequests: 0,
+    non2xx: 0,
+    errors: 0,
   };
 }
 

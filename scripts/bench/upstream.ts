@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { InstanceRow } from "./tokens.ts";
@@ -6,6 +7,9 @@ import type { InstanceRow } from "./tokens.ts";
  * Stand-ins for the two Supabase endpoints the gateway calls: the PostgREST token lookup,
  * answered after a fixed delay that plays the database round trip, and a send-text function
  * that answers at once. Both count what they serve, and GET /__bench/counters reports it.
+ * The lookup filters either on the token (`instance_token=eq.<token>`) or on its SHA-256 hex
+ * digest (`instance_token_sha256=eq.<digest>`), so the bench fits both forms of the gateway's
+ * query.
  */
 
 export const COUNTERS_PATH = "/__bench/counters";
@@ -13,6 +17,8 @@ const LOOKUP_PATH = "/rest/v1/whatsapp_instances";
 const SEND_TEXT_PATH = "/functions/v1/send-text";
 const LOOKUP_SELECT = "id,user_id,name,status";
 const LOOKUP_LIMIT = "2";
+const TOKEN_FILTER = "instance_token";
+const DIGEST_FILTER = "instance_token_sha256";
 // Longer than the pause between two scenarios, so workerd's pooled connections stay open.
 const KEEP_ALIVE_TIMEOUT_MS = 60_000;
 
@@ -39,6 +45,12 @@ export interface RunningUpstream {
   close(): Promise<void>;
 }
 
+interface TableIndex {
+  rows: ReadonlyMap<string, InstanceRow>;
+  /** SHA-256 hex digest of each token -> the token. */
+  tokensByDigest: ReadonlyMap<string, string>;
+}
+
 interface CounterState {
   lookups: number;
   sends: number;
@@ -48,8 +60,9 @@ interface CounterState {
 
 export async function startUpstream(options: UpstreamOptions): Promise<RunningUpstream> {
   const state: CounterState = { lookups: 0, sends: 0, rejected: 0, lookupsByToken: new Map() };
+  const index = indexTable(options.table);
   const server = createServer((request, response) => {
-    routeRequest(request, response, options, state);
+    routeRequest(request, response, { options, index, state });
   });
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   await new Promise<void>((resolve, reject) => {
@@ -60,15 +73,29 @@ export async function startUpstream(options: UpstreamOptions): Promise<RunningUp
   return { url: `http://127.0.0.1:${port}`, close: () => closeServer(server) };
 }
 
+function indexTable(table: ReadonlyMap<string, InstanceRow>): TableIndex {
+  const tokensByDigest = new Map<string, string>();
+  for (const token of table.keys()) {
+    tokensByDigest.set(createHash("sha256").update(token).digest("hex"), token);
+  }
+  return { rows: table, tokensByDigest };
+}
+
+interface ServerContext {
+  options: UpstreamOptions;
+  index: TableIndex;
+  state: CounterState;
+}
+
 function routeRequest(
   request: IncomingMessage,
   response: ServerResponse,
-  options: UpstreamOptions,
-  state: CounterState,
+  context: ServerContext,
 ): void {
+  const { state } = context;
   const url = new URL(request.url ?? "/", "http://127.0.0.1");
   if (request.method === "GET" && url.pathname === LOOKUP_PATH) {
-    serveLookup(request, url.searchParams, response, options, state);
+    serveLookup(request, url.searchParams, response, context);
   } else if (request.method === "POST" && url.pathname === SEND_TEXT_PATH) {
     serveSendText(request, response, state);
   } else if (request.method === "GET" && url.pathname === COUNTERS_PATH) {
@@ -83,9 +110,9 @@ function serveLookup(
   request: IncomingMessage,
   params: URLSearchParams,
   response: ServerResponse,
-  { dbDelayMs, table, serviceRoleKey }: UpstreamOptions,
-  state: CounterState,
+  { options, index, state }: ServerContext,
 ): void {
+  const { dbDelayMs, serviceRoleKey } = options;
   if (
     request.headers.apikey !== serviceRoleKey ||
     request.headers.authorization !== `Bearer ${serviceRoleKey}`
@@ -100,11 +127,23 @@ function serveLookup(
     sendJson(response, 400, { code: "PGRST100", details: problem, hint: null, message: problem });
     return;
   }
-  const token = (params.get("instance_token") as string).slice("eq.".length);
+  const token = findToken(params, index);
   state.lookups++;
-  state.lookupsByToken.set(token, (state.lookupsByToken.get(token) ?? 0) + 1);
-  const row = table.get(token);
+  if (token !== undefined) {
+    state.lookupsByToken.set(token, (state.lookupsByToken.get(token) ?? 0) + 1);
+  }
+  const row = token === undefined ? undefined : index.rows.get(token);
   setTimeout(() => sendJson(response, 200, row === undefined ? [] : [row]), dbDelayMs);
+}
+
+/** Returns the token a well-formed lookup asks for, or undefined for a digest of no token. */
+function findToken(params: URLSearchParams, index: TableIndex): string | undefined {
+  const tokenFilter = params.get(TOKEN_FILTER);
+  if (tokenFilter !== null) {
+    return tokenFilter.slice("eq.".length);
+  }
+  const digest = (params.get(DIGEST_FILTER) as string).slice("eq.".length);
+  return index.tokensByDigest.get(digest);
 }
 
 /** Returns why a query string is not the gateway's lookup shape, or undefined when it is. */
@@ -115,11 +154,12 @@ export function describeLookupProblem(params: URLSearchParams): string | undefin
   if (params.get("limit") !== LOOKUP_LIMIT) {
     return `limit must be ${LOOKUP_LIMIT}`;
   }
-  if (!params.get("instance_token")?.startsWith("eq.")) {
-    return 'instance_token must be an "eq." filter';
+  const filter = params.has(TOKEN_FILTER) ? TOKEN_FILTER : DIGEST_FILTER;
+  if (!params.get(filter)?.startsWith("eq.")) {
+    return `${TOKEN_FILTER} or ${DIGEST_FILTER} must be an "eq." filter`;
   }
   const names = [...params.keys()].sort().join(",");
-  if (names !== "instance_token,limit,select") {
+  if (names !== `${filter},limit,select`) {
     return `unexpected parameters: ${names}`;
   }
   return undefined;

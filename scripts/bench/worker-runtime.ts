@@ -6,7 +6,7 @@ import { listChildPids, readCpuSeconds } from "./process-cpu.ts";
 import { KV_OPERATIONS_PATH, type KvOperationCounts } from "./workers/counting-gateway.ts";
 
 const WRANGLER_TOML = path.resolve(import.meta.dirname, "../../wrangler.toml");
-const STDERR_TAIL_LINES = 20;
+const STDERR_TAIL_LINES = 50;
 const KV_LIST_PAGE_SIZE = 1000;
 const WORKERD_PROCESS_NAME = "workerd";
 

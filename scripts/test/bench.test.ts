@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { countDelta, takeSettledSnapshot } from "../bench/counters.ts";
 import { cycleTokens, percentile, SEND_TEXT_BODY } from "../bench/load.ts";
@@ -16,6 +17,7 @@ const START_TIMEOUT_MS = 30_000;
 const stampedeTokens = tokenSet("test-stampede", 1);
 const uncachedTokens = tokenSet("test-uncached", 1);
 const lookupTokens = tokenSet("test-lookup", 3);
+const prefixTokens = tokenSet("test-prefix", 2);
 
 let upstream: RunningUpstream;
 let gateway: BenchWorker;
@@ -25,7 +27,7 @@ beforeAll(async () => {
   upstream = await startUpstream({
     dbDelayMs: DB_DELAY_MS,
     serviceRoleKey: SERVICE_ROLE_KEY,
-    table: buildInstanceTable([stampedeTokens, uncachedTokens, lookupTokens]),
+    table: buildInstanceTable([stampedeTokens, uncachedTokens, lookupTokens, prefixTokens]),
   });
   const script = await bundleCountingGateway();
   const bindings = {
@@ -88,6 +90,33 @@ describe("database stand-in", () => {
     expect(after.prefixTokens).toBe(1);
   });
 
+  it("finds a token by its SHA-256 digest", async () => {
+    const token = tokenAt(lookupTokens, 1);
+    const digest = createHash("sha256").update(token).digest("hex");
+    const before = await fetchUpstreamCounters(upstream.url, lookupTokens.prefix);
+    const query = new URLSearchParams({
+      select: "id,user_id,name,status",
+      instance_token_sha256: `eq.${digest}`,
+      limit: "2",
+    });
+
+    const response = await fetch(`${upstream.url}/rest/v1/whatsapp_instances?${query}`, {
+      headers: LOOKUP_HEADERS,
+    });
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual([
+      {
+        id: "00000000-0000-4000-8000-b00000000004",
+        user_id: "00000000-0000-4000-8000-a00000000004",
+        name: "Bench instance 4",
+        status: "connected",
+      },
+    ]);
+    const after = await fetchUpstreamCounters(upstream.url, lookupTokens.prefix);
+    expect(after.prefixLookups - before.prefixLookups).toBe(1);
+  });
+
   it("answers an unknown token with an empty array", async () => {
     const response = await fetch(lookupUrl("not-in-the-table"), { headers: LOOKUP_HEADERS });
 
@@ -96,18 +125,21 @@ describe("database stand-in", () => {
   });
 
   it("counts lookups of a prefix apart from others", async () => {
-    const before = await fetchUpstreamCounters(upstream.url, lookupTokens.prefix);
+    const before = await fetchUpstreamCounters(upstream.url);
 
     await Promise.all(
-      [1, 1, 2].map((index) =>
-        fetch(lookupUrl(tokenAt(lookupTokens, index)), { headers: LOOKUP_HEADERS }).then((r) =>
-          r.text(),
-        ),
-      ),
+      [0, 0, 1].map(async (index) => {
+        const response = await fetch(lookupUrl(tokenAt(prefixTokens, index)), {
+          headers: LOOKUP_HEADERS,
+        });
+        await response.text();
+      }),
     );
 
-    const after = await fetchUpstreamCounters(upstream.url, lookupTokens.prefix);
-    expect(after.prefixLookups - before.prefixLookups).toBe(3);
+    const after = await fetchUpstreamCounters(upstream.url, prefixTokens.prefix);
+    expect(after.lookups - before.lookups).toBe(3);
+    expect(after.prefixLookups).toBe(3);
+    expect(after.prefixTokens).toBe(2);
     expect(after.prefixMaxLookupsPerToken).toBe(2);
   });
 
@@ -128,7 +160,10 @@ describe("database stand-in", () => {
   it.each([
     [{ select: "*" }, 'select must be "id,user_id,name,status"'],
     [{ limit: "1" }, "limit must be 2"],
-    [{ instance_token: "like.x" }, 'instance_token must be an "eq." filter'],
+    [
+      { instance_token: "like.x" },
+      'instance_token or instance_token_sha256 must be an "eq." filter',
+    ],
     [{ order: "id" }, "unexpected parameters: instance_token,limit,order,select"],
   ])("rejects the query shape %o", async (overrides, message) => {
     const response = await fetch(lookupUrl("x", overrides), { headers: LOOKUP_HEADERS });
