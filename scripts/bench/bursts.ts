@@ -121,13 +121,14 @@ async function runCounted(
   problems.record(name, outcome, worker);
   const after = await takeSettledSnapshot(upstreamUrl, worker, tokens.prefix);
   const keysAfter = await worker.countStoredKeys();
+  const counts = countDelta(before, after);
   return {
     name,
     setup,
-    requests: outcome.responses,
+    requests: counts.sends,
     rps: requestsPerSecond(outcome),
     latency: summarizeLatency(outcome.latenciesMs),
-    counts: countDelta(before, after),
+    counts,
     storedKeysAdded: keysAfter - keysBefore,
     non2xx: outcome.non2xx,
     errors: outcome.errors + outcome.timeouts,

@@ -5,7 +5,7 @@ import type { BenchWorker } from "./worker-runtime.ts";
 const SETTLE_POLL_MS = 50;
 const SETTLE_TIMEOUT_MS = 3_000;
 
-/** What a Worker and the stand-ins have counted so far; deltas give one run's figures. */
+/** Counters of a Worker and of the stand-ins at one moment. The difference of two is a run. */
 export interface CountSnapshot {
   /** Database lookups for tokens of the scenario's token prefix. */
   dbQueries: number;

@@ -2,7 +2,7 @@ import type { MachineInfo } from "./machine.ts";
 import type { MemoryFootprint } from "./memory-footprint.ts";
 import type { BenchOptions } from "./options.ts";
 import type { LatencySummary, RunProblem, ScenarioResult } from "./results.ts";
-import { type BenchSummary, formatMs } from "./summary.ts";
+import { type BenchSummary, formatMs, MEMORY_TIER_BUDGET_BYTES } from "./summary.ts";
 
 export interface ReportInput {
   command: string;
@@ -85,6 +85,10 @@ function renderResultsTable(results: readonly ScenarioResult[]): string[] {
   return [header, `|${"---|".repeat(14)}`, ...rows, "", ...renderRoundNotes(results), ""];
 }
 
+function countOf(count: number, singular: string, plural: string): string {
+  return `${count} ${count === 1 ? singular : plural}`;
+}
+
 function formatOptionalLatency(
   latency: LatencySummary | undefined,
   key: "p50Ms" | "p99Ms",
@@ -93,7 +97,7 @@ function formatOptionalLatency(
 }
 
 function renderRoundNotes(results: readonly ScenarioResult[]): string[] {
-  const lines = ["req/s of each round, in run order:", ""];
+  const lines = ["req/s of each round, first round first:", ""];
   for (const result of results) {
     if (result.rpsPerRound !== undefined) {
       lines.push(
@@ -104,8 +108,9 @@ function renderRoundNotes(results: readonly ScenarioResult[]): string[] {
   const withStoredKeys = results.filter((result) => result.storedKeysAdded !== undefined);
   lines.push("", "Keys added to the Worker's KV namespace, read back through Miniflare:", "");
   for (const result of withStoredKeys) {
-    const perToken = `at most ${result.counts.maxQueriesPerToken} queries per token`;
-    lines.push(`- \`${result.name}\`: ${result.storedKeysAdded} keys, ${perToken}`);
+    const keys = countOf(result.storedKeysAdded ?? 0, "key", "keys");
+    const perToken = countOf(result.counts.maxQueriesPerToken, "query", "queries");
+    lines.push(`- \`${result.name}\`: ${keys}, at most ${perToken} per token`);
   }
   return lines;
 }
@@ -142,6 +147,10 @@ function renderTargets({ targets }: BenchSummary): string[] {
   return [
     "## Targets",
     "",
+    "The bench exits with 1 when a request fails or when `no_cache_queries`, `stampede_queries`",
+    "or `distinct_queries` is missed. The other targets are timings or diagnostics and only show",
+    "here.",
+    "",
     "| target | goal | measured | result |",
     "|---|---|---|---|",
     ...rows,
@@ -151,6 +160,7 @@ function renderTargets({ targets }: BenchSummary): string[] {
 
 function renderFootprint(footprint: MemoryFootprint): string[] {
   const mebibytes = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+  const withinBudget = footprint.defaultBoundBytes < MEMORY_TIER_BUDGET_BYTES;
   return [
     "## Memory tier footprint",
     "",
@@ -161,7 +171,7 @@ function renderFootprint(footprint: MemoryFootprint): string[] {
     "forced collections before and after the fill.",
     "",
     `- ${footprint.largeFillEntries} entries: ${mebibytes(footprint.largeFillBytes)} MiB, ${Math.round(footprint.bytesPerEntry)} bytes per entry`,
-    `- ${footprint.defaultBoundEntries} entries, the default \`MEMORY_CACHE_MAX_ENTRIES\`: ${mebibytes(footprint.defaultBoundBytes)} MiB, under the 16 MiB budget and far below the 128 MB an isolate may use`,
+    `- ${footprint.defaultBoundEntries} entries, the default \`MEMORY_CACHE_MAX_ENTRIES\`: ${mebibytes(footprint.defaultBoundBytes)} MiB, ${withinBudget ? "under" : "over"} the budget of ${mebibytes(MEMORY_TIER_BUDGET_BYTES)} MiB; a Worker isolate may use 128 MB`,
     "",
     "workerd runs a different V8 build from Node, so the figure in an isolate may differ somewhat.",
     "",
@@ -193,6 +203,10 @@ function renderMethod(options: BenchOptions): string[] {
     `  key) from an in-memory table of generated tokens, after a delay of ${options.dbDelayMs} ms, and counts each`,
     "  query per token. The send-text stand-in answers 200 with `status`, `messageId` and",
     "  `requestId` at once. Any other request counts as rejected and fails the run.",
+    "- **requests.** Send-text calls counted by the stand-in during the measured runs. Each",
+    "  successful request makes exactly one. When a timed run stops, autocannon closes its",
+    "  connections and workerd cancels the requests still in flight, so the database and KV",
+    "  counts of a timed run can exceed this by up to one per connection.",
     "- **req/s.** 2xx responses divided by the run's wall time. Throughput scenarios report the",
     "  median over rounds; the others report their single run.",
     "- **Latency.** autocannon times each response with `process.hrtime`, and the bench keeps",
@@ -201,7 +215,8 @@ function renderMethod(options: BenchOptions): string[] {
     "  many-connection runs. Stampede, distinct and cold-miss latencies come from their own run.",
     "- **workerd CPU.** User plus system CPU time of the Worker's workerd process, read from",
     "  `/proc/<pid>/stat` before and after the many-connection runs, divided by their responses.",
-    "  A Worker's requests run on one thread, so this bounds its req/s on any machine.",
+    "  The Worker's requests run on one thread, so req/s here is close to 1 s divided by this",
+    "  figure. It includes the work of Miniflare's KV store, which runs in the same process.",
     "- **Database queries.** Counted by the PostgREST stand-in for the scenario's own token",
     "  prefix, as the difference before and after the scenario's runs.",
     "- **KV reads and writes.** Counted inside the Worker's isolate by the bench entry, which",
@@ -224,8 +239,11 @@ function renderMethod(options: BenchOptions): string[] {
     "- One isolate serves each Worker. In production many isolates run at once, and the memory",
     "  tier and single-flight are per isolate, so a burst spread over N isolates that all miss KV",
     "  costs up to N queries. KV is shared by all of them.",
-    "- Miniflare's KV stores data in a local SQLite database in the workerd process, so a KV hit",
-    "  here costs a local call, not a read from Cloudflare's edge cache.",
+    "- Miniflare serves KV from a local store inside the same workerd process, so a KV hit here",
+    "  costs a local call and CPU in that process, not a read from Cloudflare's edge cache.",
+    "- The send-text stand-in answers at once over loopback, so per-request CPU dominates every",
+    "  figure. Against a real send-text call of tens of milliseconds, the latency a cache hit adds",
+    "  is a small fraction of the request.",
     "",
   ];
 }

@@ -115,7 +115,7 @@ function checkTargets({ get, has, footprint, options, problems }: TargetInput): 
       met: addedP50Ms <= MAX_ADDED_P50_MS,
     },
     noCacheTarget(get("no_cache")),
-    ...stampedeTargets(get),
+    ...stampedeTargets(get, options),
     ...distinctTargets(get, has, options),
     missTarget(get("cold_miss"), memoryHit, options),
     {
@@ -140,23 +140,30 @@ function allSucceededTarget(problems: readonly RunProblem[]): Target {
   };
 }
 
-// Checks the baseline itself: the uncached design must query the database for every request.
+// Checks the baseline itself: with the memory tier off, each request reads KV once, and the
+// uncached design must then query the database. KV reads stand for requests here because a
+// timed run that stops cancels a few requests after their query but before their send.
 function noCacheTarget(noCache: ScenarioResult): Target {
+  const { dbQueries, kvReads } = noCache.counts;
   return {
     name: "no_cache_queries",
     goal: "uncached design: 1 database query per request",
-    measured: `${noCache.counts.dbQueries} queries for ${noCache.requests} requests`,
-    met: noCache.counts.dbQueries === noCache.requests,
+    measured: `${dbQueries} queries for ${kvReads} requests (KV reads)`,
+    met: dbQueries === kvReads,
   };
 }
 
-function stampedeTargets(get: (name: ScenarioName) => ScenarioResult): Target[] {
+function stampedeTargets(
+  get: (name: ScenarioName) => ScenarioResult,
+  options: BenchOptions,
+): Target[] {
   return (["stampede", "stampede_memory_off"] as const).map((name) => {
     const result = get(name);
+    const queries = result.counts.dbQueries;
     return {
       name: `${name}_queries`,
-      goal: `${result.requests} concurrent requests for one cold token -> 1 database query`,
-      measured: `${result.counts.dbQueries} queries`,
+      goal: `${options.stampedeRequests} concurrent requests for one cold token -> 1 database query`,
+      measured: `${queries} ${queries === 1 ? "query" : "queries"}`,
       met: result.counts.dbQueries === 1,
     };
   });

@@ -1,6 +1,6 @@
 /**
- * Generated instance tokens. Each scenario draws from its own token set, so the database
- * queries of one scenario can be told apart from the others by the token prefix.
+ * Generated instance tokens. Each scenario draws from its own token set, so the token
+ * prefix separates the database queries of one scenario from those of the others.
  */
 
 /** A named range of tokens: `${prefix}${index}` for index 0..count-1. */

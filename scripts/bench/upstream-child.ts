@@ -1,6 +1,6 @@
 /**
  * Entry of the child process that runs the upstream stand-ins, so they do not share an event
- * loop with the load generator. Settings arrive as JSON in argv[2]; the child reports its URL
+ * loop with the load generator. Settings arrive as JSON in argv[2]. The child sends its URL
  * over IPC and exits when the parent disconnects.
  */
 import { buildInstanceTable } from "./tokens.ts";

@@ -4,9 +4,10 @@ import type { AddressInfo } from "node:net";
 import type { InstanceRow } from "./tokens.ts";
 
 /**
- * Stand-ins for the two Supabase endpoints the gateway calls: the PostgREST token lookup,
- * answered after a fixed delay that plays the database round trip, and a send-text function
- * that answers at once. Both count what they serve, and GET /__bench/counters reports it.
+ * Stand-ins for the two Supabase endpoints the gateway calls. The PostgREST token lookup
+ * responds after a fixed delay that stands for the database round trip, and the send-text
+ * function responds at once. Both count their requests, and GET /__bench/counters returns
+ * the counts.
  * The lookup filters either on the token (`instance_token=eq.<token>`) or on its SHA-256 hex
  * digest (`instance_token_sha256=eq.<digest>`), so the bench fits both forms of the gateway's
  * query.
@@ -23,7 +24,7 @@ const DIGEST_FILTER = "instance_token_sha256";
 const KEEP_ALIVE_TIMEOUT_MS = 60_000;
 
 export interface UpstreamOptions {
-  /** Time each lookup waits before it answers, like a database in another region. */
+  /** Delay before each lookup responds, like a database in another region. */
   dbDelayMs: number;
   table: ReadonlyMap<string, InstanceRow>;
   serviceRoleKey: string;
@@ -33,7 +34,7 @@ export interface UpstreamOptions {
 export interface UpstreamCounters {
   lookups: number;
   sends: number;
-  /** Requests the stand-ins answered with an error status; any of them spoils a run. */
+  /** Requests the stand-ins rejected with an error status. Any of them spoils a run. */
   rejected: number;
   prefixLookups: number;
   prefixTokens: number;
@@ -136,7 +137,7 @@ function serveLookup(
   setTimeout(() => sendJson(response, 200, row === undefined ? [] : [row]), dbDelayMs);
 }
 
-/** Returns the token a well-formed lookup asks for, or undefined for a digest of no token. */
+/** Returns the token a well-formed lookup filters on, or undefined for an unknown digest. */
 function findToken(params: URLSearchParams, index: TableIndex): string | undefined {
   const tokenFilter = params.get(TOKEN_FILTER);
   if (tokenFilter !== null) {
@@ -166,7 +167,7 @@ export function describeLookupProblem(params: URLSearchParams): string | undefin
 }
 
 function serveSendText(request: IncomingMessage, response: ServerResponse, state: CounterState) {
-  // The body is read to the end, as the real function does, before the answer goes out.
+  // The body is read to the end before the response, as the real function reads it.
   request.resume();
   request.once("end", () => {
     state.sends++;

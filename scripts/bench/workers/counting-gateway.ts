@@ -1,7 +1,7 @@
 /**
  * Bench-only Worker entry around the gateway. It puts a counting wrapper in place of the
  * TOKEN_CACHE binding, so every KV call the gateway makes is counted in the isolate, and it
- * answers GET /__bench/kv-operations with the counts. Everything else reaches the gateway
+ * returns the counts on GET /__bench/kv-operations. Everything else reaches the gateway
  * unchanged. It runs in workerd and is typed structurally, so the Node-side type check needs no
  * Workers types.
  */
