@@ -58,6 +58,13 @@ export async function resolveInstance(
     rememberLookup(key, cached, generation, config);
     return { instance: cached.instance, source: "cache" };
   }
+  // A lookup that finished while this request read KV has put its result in memory since;
+  // checking again keeps this request from sending a second query for the same token.
+  const rememberedSinceRead = readMemoryTier(key, config);
+  if (rememberedSinceRead !== undefined) {
+    recordTiming("cache", cacheStartedAt, "memory");
+    return { instance: rememberedSinceRead.instance, source: "memory" };
+  }
   recordTiming("cache", cacheStartedAt, "miss");
   const lookUpAndCache = () =>
     lookUpAndCacheInstance(tokenDigestHex, key, generation, resolveContext);
