@@ -44,9 +44,14 @@ async function cachedKeys(): Promise<string[]> {
   return body.keys.sort();
 }
 
+/** Sends one request and waits for its KV entry, which the Worker writes after answering. */
 async function warm(token: string): Promise<void> {
   const response = await sendText(stack.gatewayUrl, token, { number: "5511999999999", text: "oi" });
   expect(response.status).toBe(200);
+  const deadline = Date.now() + 1_000;
+  while (!(await cachedKeys()).includes(tokenHash8(token)) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }
 
 describe("purge-token against the local stack", () => {
