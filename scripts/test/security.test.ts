@@ -1,9 +1,9 @@
-import { createHash } from "node:crypto";
 /**
  * Security checks on the local stack. They cover filter injection through the token, repeated
  * headers on the wire, the admin secret of the purge endpoint, the gateway secret of the
  * send-text function and the body size limit. A last test scans everything the stack printed.
  */
+import { createHash } from "node:crypto";
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCAL_SECRETS, SEED_PROVIDER_TOKENS } from "../local/config.ts";
