@@ -12,6 +12,7 @@ import {
   sandboxMessages,
   startStackProcess,
 } from "./helpers/local-stack-process.ts";
+import { logLinesOf, standalone } from "./helpers/log-scan.ts";
 
 const STACK_BASE_PORT = 28860;
 const RECIPIENT = "5521987650001";
@@ -260,19 +261,6 @@ describe("database faults through the stack", () => {
     await expectSent(await send("abc123", "after"));
   });
 });
-
-/** Returns the lines the stack printed, without the start banner and its example request. */
-function logLinesOf(output: string[]): string[] {
-  const bannerStart = output.findIndex((line) => line.startsWith("Local stack ready"));
-  const bannerEnd = output.indexOf("Press Ctrl-C to stop.", bannerStart);
-  return [...output.slice(0, bannerStart), ...output.slice(bannerEnd + 1)];
-}
-
-/** Matches `value` only where it is not part of a longer word, such as a UUID or a hash. */
-function standalone(value: string): RegExp {
-  const escaped = value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return new RegExp(`(?<![0-9A-Za-z])${escaped}(?![0-9A-Za-z])`);
-}
 
 describe("stack output after the faults", () => {
   it("logs no token, secret or full number", () => {

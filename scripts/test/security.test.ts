@@ -13,6 +13,7 @@ import {
   sandboxMessages,
   startStackProcess,
 } from "./helpers/local-stack-process.ts";
+import { logLinesOf, standalone } from "./helpers/log-scan.ts";
 
 const STACK_BASE_PORT = 28870;
 const RECIPIENT = "5541976540003";
@@ -243,19 +244,6 @@ describe("body size limit", () => {
     expect(await sandboxMessages(stack.sandboxUrl)).toEqual([]);
   });
 });
-
-/** Returns the lines the stack printed, without the start banner and its example request. */
-function logLinesOf(output: string[]): string[] {
-  const bannerStart = output.findIndex((line) => line.startsWith("Local stack ready"));
-  const bannerEnd = output.indexOf("Press Ctrl-C to stop.", bannerStart);
-  return [...output.slice(0, bannerStart), ...output.slice(bannerEnd + 1)];
-}
-
-/** Matches `value` only where it is not part of a longer word, such as a UUID or a hash. */
-function standalone(value: string): RegExp {
-  const escaped = value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return new RegExp(`(?<![0-9A-Za-z])${escaped}(?![0-9A-Za-z])`);
-}
 
 describe("stack output after the security checks", () => {
   it("logs no token, secret or full number", () => {
