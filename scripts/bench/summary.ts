@@ -135,7 +135,10 @@ function allSucceededTarget(problems: readonly RunProblem[]): Target {
   return {
     name: "all_requests_2xx",
     goal: "every request of every run, warm-ups included, gets a 2xx response",
-    measured: `${failed} failed requests in ${problems.length} runs`,
+    measured:
+      problems.length === 0
+        ? "0 failed requests"
+        : `${failed} failed requests in ${problems.length} runs with failures`,
     met: failed === 0,
   };
 }
