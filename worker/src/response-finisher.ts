@@ -7,7 +7,6 @@ import { formatCurrentServerTiming, SERVER_TIMING_HEADER } from "./server-timing
 /**
  * Last step for every response: sets X-Request-ID and Server-Timing, and writes the
  * request_completed log line.
- * The response is copied because a Response from fetch() has immutable headers.
  */
 export function finishResponse(response: unknown, request: GatewayRequest): Response {
   const { requestId, log, startedAt, completionFields } = request.context;
@@ -18,9 +17,7 @@ export function finishResponse(response: unknown, request: GatewayRequest): Resp
   }
   const source = finished as Response;
   const durationMs = Date.now() - startedAt;
-  const headers = new Headers(source.headers);
-  headers.set(REQUEST_ID_HEADER, requestId);
-  headers.set(SERVER_TIMING_HEADER, formatCurrentServerTiming(durationMs));
+  const serverTiming = formatCurrentServerTiming(durationMs);
   log.info("request_completed", {
     method: request.method,
     path: truncatePathForLog(new URL(request.url).pathname),
@@ -28,9 +25,35 @@ export function finishResponse(response: unknown, request: GatewayRequest): Resp
     durationMs,
     ...completionFields,
   });
-  return new Response(source.body, {
-    status: source.status,
-    statusText: source.statusText,
+  return withHeaders(source, {
+    [REQUEST_ID_HEADER]: requestId,
+    [SERVER_TIMING_HEADER]: serverTiming,
+  });
+}
+
+/**
+ * Sets the headers on the response itself when its headers are mutable (responses the gateway
+ * built), and on a copy otherwise: a Response from fetch() has immutable headers, and setting
+ * one throws a TypeError.
+ */
+function withHeaders(response: Response, values: Record<string, string>): Response {
+  try {
+    for (const [name, value] of Object.entries(values)) {
+      response.headers.set(name, value);
+    }
+    return response;
+  } catch (error) {
+    if (!(error instanceof TypeError)) {
+      throw error;
+    }
+  }
+  const headers = new Headers(response.headers);
+  for (const [name, value] of Object.entries(values)) {
+    headers.set(name, value);
+  }
+  return new Response(response.body, {
+    status: response.status,
+    statusText: response.statusText,
     headers,
   });
 }
