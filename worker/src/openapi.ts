@@ -26,7 +26,8 @@ Every error has the shape \`{"error": {"code", "message"}, "requestId"}\`. Every
 faults of the gateway's own credentials are 500 or 502.
 
 Any path outside this document returns 404 \`not_found\`, and a known path under another method \
-returns 405 \`method_not_allowed\` with an \`Allow\` header (see components/responses).`;
+returns 405 \`method_not_allowed\` with an \`Allow\` header (see components/responses). Request \
+headers over 16,384 bytes in total return 431 \`headers_too_large\` on every route.`;
 
 const REQUEST_ID_PARAMETER: ParameterObject = {
   name: "X-Request-ID",
@@ -118,7 +119,26 @@ export function buildOpenApiDocument(): OpenApiDocument {
       { name: "operations", description: "Health check and this document" },
       { name: "admin", description: "Token cache maintenance with ADMIN_SECRET" },
     ],
-    paths: buildPaths(),
+    paths: withHeaderLimitResponses(buildPaths()),
     components: buildComponents(),
   };
+}
+
+const HTTP_METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+/** Adds 431 to every operation, because the header limit runs before every route. */
+function withHeaderLimitResponses(
+  paths: Record<string, PathItemObject>,
+): Record<string, PathItemObject> {
+  for (const pathItem of Object.values(paths)) {
+    for (const method of HTTP_METHODS) {
+      const operation = (pathItem as Record<string, { responses?: Record<string, unknown> }>)[
+        method
+      ];
+      if (operation?.responses !== undefined) {
+        operation.responses["431"] = buildErrorResponse(["headers_too_large"]);
+      }
+    }
+  }
+  return paths;
 }
