@@ -4,11 +4,16 @@
  */
 
 import { hashTokenForLog } from "../_shared/hash.ts";
-import type { LogFields, LogLevel } from "../_shared/log.ts";
 import {
   assertLogsExclude,
   assertErrorResponse as assertProjectErrorResponse,
 } from "../_testing/assertions.ts";
+import {
+  buildTestRequest,
+  createLogRecorder,
+  type LogLine,
+  type TestRequestOptions,
+} from "../_testing/harness.ts";
 import {
   buildJsonResponse,
   type StandInResponder,
@@ -25,12 +30,6 @@ export const REQUEST_ID = "webhook-request-1";
 export const INSTANCE_TOKEN = "abc123";
 export const ROTATED_TOKEN = "rotated-token-1";
 export const PROVIDER_TOKEN = "sandbox-provider-vendas";
-
-export interface LogLine extends LogFields {
-  level: LogLevel;
-  event: string;
-  requestId: string;
-}
 
 export interface HarnessOptions {
   /** Responder of the Worker stand-in. Defaults to a purge that succeeds. */
@@ -59,16 +58,14 @@ export async function withHarness(
   test: (harness: Harness) => Promise<void>,
 ): Promise<void> {
   const worker = startStandInServer(options.worker ?? workerPurges);
-  const logs: LogLine[] = [];
+  const { logs, logger } = createLogRecorder();
   const config: InvalidateTokenCacheConfig = {
     webhookSecret: WEBHOOK_SECRET,
     gatewayUrl: options.gatewayUrl ?? worker.url,
     adminSecret: ADMIN_SECRET,
     purgeTimeoutMs: options.purgeTimeoutMs ?? DEFAULT_PURGE_TIMEOUT_MS,
   };
-  const handle = createInvalidateTokenCacheHandler(config, {
-    logger: (level, event, requestId, fields) => logs.push({ ...fields, level, event, requestId }),
-  });
+  const handle = createInvalidateTokenCacheHandler(config, { logger });
   try {
     await test({ worker, logs, handle });
     assertLogsExclude(logs, [
@@ -112,35 +109,20 @@ export function webhookPayload(
   };
 }
 
-export interface WebhookRequestOptions {
-  method?: string;
-  /** Header overrides; null removes a default header. */
-  headers?: Record<string, string | null>;
-  /** Raw body; defaults to an UPDATE payload of the seed's Vendas row. */
-  body?: string;
-}
+/** Changes to the webhook request; the body defaults to an UPDATE of the seed's Vendas row. */
+export type WebhookRequestOptions = TestRequestOptions;
 
 /** Builds the request the database webhook sends, with the given changes. */
 export function webhookRequest(options: WebhookRequestOptions = {}): Request {
-  const headers = new Headers({
-    "Content-Type": "application/json",
-    "X-Webhook-Secret": WEBHOOK_SECRET,
-    "X-Request-ID": REQUEST_ID,
-  });
-  for (const [name, value] of Object.entries(options.headers ?? {})) {
-    if (value === null) {
-      headers.delete(name);
-    } else {
-      headers.set(name, value);
-    }
-  }
-  const method = options.method ?? "POST";
-  const body = options.body ?? JSON.stringify(webhookPayload("UPDATE"));
-  return new Request("http://127.0.0.1/invalidate-token-cache", {
-    method,
-    headers,
-    body: method === "GET" || method === "HEAD" ? null : body,
-  });
+  const defaults = {
+    headers: {
+      "Content-Type": "application/json",
+      "X-Webhook-Secret": WEBHOOK_SECRET,
+      "X-Request-ID": REQUEST_ID,
+    },
+    body: JSON.stringify(webhookPayload("UPDATE")),
+  };
+  return buildTestRequest("http://127.0.0.1/invalidate-token-cache", defaults, options);
 }
 
 /** Asserts an error response to the request with REQUEST_ID. */

@@ -2,8 +2,16 @@
  * Test setup for the send-text handler: a PostgREST stand-in and a provider stand-in on
  * 127.0.0.1, a handler wired to both, and a logger that keeps every line for assertions.
  */
-import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
-import type { LogFields, LogLevel } from "../_shared/log.ts";
+import {
+  assertLogsExclude,
+  assertErrorResponse as assertProjectErrorResponse,
+} from "../_testing/assertions.ts";
+import {
+  buildTestRequest,
+  createLogRecorder,
+  type LogLine,
+  type TestRequestOptions,
+} from "../_testing/harness.ts";
 import {
   buildJsonResponse,
   type StandInResponder,
@@ -21,12 +29,6 @@ export const SERVICE_ROLE_KEY = "local-service-role-key";
 export const RECIPIENT = "5511987654321";
 export const MESSAGE_TEXT = "Hello from the gateway";
 export const REQUEST_ID = "test-request-1";
-
-export interface LogLine extends LogFields {
-  level: LogLevel;
-  event: string;
-  requestId: string;
-}
 
 export interface HarnessOptions {
   /** Responder of the PostgREST stand-in. Defaults to one connected row. */
@@ -74,7 +76,7 @@ export async function withHarness(
 ): Promise<void> {
   const postgrest = startStandInServer(options.postgrest ?? respondWithRows([instanceRow()]));
   const provider = startStandInServer(options.provider ?? providerAccepts);
-  const logs: LogLine[] = [];
+  const { logs, logger } = createLogRecorder();
   const config: SendTextConfig = {
     supabaseUrl: options.supabaseUrl ?? postgrest.url,
     serviceRoleKey: SERVICE_ROLE_KEY,
@@ -83,9 +85,7 @@ export async function withHarness(
     providerTimeoutMs: options.providerTimeoutMs ?? 2_000,
     postgrestTimeoutMs: options.postgrestTimeoutMs ?? 2_000,
   };
-  const handle = createSendTextHandler(config, {
-    logger: (level, event, requestId, fields) => logs.push({ ...fields, level, event, requestId }),
-  });
+  const handle = createSendTextHandler(config, { logger });
   try {
     await test({ postgrest, provider, logs, handle });
     assertLogsRedacted(logs);
@@ -94,66 +94,44 @@ export async function withHarness(
   }
 }
 
-export interface SendRequestOptions {
-  method?: string;
-  /** Header overrides; null removes a default header. */
-  headers?: Record<string, string | null>;
-  /** Raw body; defaults to a valid {number, text}. */
-  body?: string;
-}
+/** Changes to the Worker's request; the body defaults to a valid {number, text}. */
+export type SendRequestOptions = TestRequestOptions;
 
 /** Builds the request the Worker sends, with the given changes. */
 export function sendRequest(options: SendRequestOptions = {}): Request {
-  const headers = new Headers({
-    "Content-Type": "application/json",
-    apikey: SERVICE_ROLE_KEY,
-    Authorization: `Bearer ${SERVICE_ROLE_KEY}`,
-    token: INSTANCE_TOKEN,
-    "X-Instance-ID": INSTANCE_ID,
-    "X-Gateway-Secret": GATEWAY_SECRET,
-    "X-Request-ID": REQUEST_ID,
-  });
-  for (const [name, value] of Object.entries(options.headers ?? {})) {
-    if (value === null) {
-      headers.delete(name);
-    } else {
-      headers.set(name, value);
-    }
-  }
-  const method = options.method ?? "POST";
-  const body = options.body ?? JSON.stringify({ number: RECIPIENT, text: MESSAGE_TEXT });
-  return new Request("http://127.0.0.1/send-text", {
-    method,
-    headers,
-    body: method === "GET" || method === "HEAD" ? null : body,
-  });
+  const defaults = {
+    headers: {
+      "Content-Type": "application/json",
+      apikey: SERVICE_ROLE_KEY,
+      Authorization: `Bearer ${SERVICE_ROLE_KEY}`,
+      token: INSTANCE_TOKEN,
+      "X-Instance-ID": INSTANCE_ID,
+      "X-Gateway-Secret": GATEWAY_SECRET,
+      "X-Request-ID": REQUEST_ID,
+    },
+    body: JSON.stringify({ number: RECIPIENT, text: MESSAGE_TEXT }),
+  };
+  return buildTestRequest("http://127.0.0.1/send-text", defaults, options);
 }
 
-/** Asserts the status, X-Request-ID, Content-Type and the whole error body. */
-export async function assertErrorResponse(
+/** Asserts an error response; the request id defaults to REQUEST_ID. */
+export function assertErrorResponse(
   response: Response,
   expected: { status: number; code: string; message: string; requestId?: string },
 ): Promise<void> {
-  const requestId = expected.requestId ?? REQUEST_ID;
-  strictEqual(response.status, expected.status);
-  strictEqual(response.headers.get("x-request-id"), requestId);
-  strictEqual(response.headers.get("content-type"), "application/json; charset=utf-8");
-  deepStrictEqual(await response.json(), {
-    error: { code: expected.code, message: expected.message },
-    requestId,
+  return assertProjectErrorResponse(response, {
+    ...expected,
+    requestId: expected.requestId ?? REQUEST_ID,
   });
 }
 
 /** Asserts that no log line contains a token, a secret or the full recipient number. */
 export function assertLogsRedacted(logs: LogLine[]): void {
-  const text = JSON.stringify(logs);
-  for (const secret of [
+  assertLogsExclude(logs, [
     INSTANCE_TOKEN,
     PROVIDER_TOKEN,
     GATEWAY_SECRET,
     SERVICE_ROLE_KEY,
     RECIPIENT,
-  ]) {
-    ok(!text.includes(secret), `a log line contains ${secret}`);
-  }
+  ]);
 }
