@@ -39,20 +39,53 @@ async function cachedKeys(stack: StackProcess): Promise<string[]> {
   return body.keys;
 }
 
-/** Waits until the token's KV entry exists; the Worker writes it after sending its answer. */
+/** Waits until the token's KV entry exists, because the Worker writes it after its response. */
 function cachedWithin(stack: StackProcess, token: string): Promise<true> {
   return within(PROPAGATION_DEADLINE_MS, async () => {
     return (await cachedKeys(stack)).includes(tokenHash8(token)) ? true : undefined;
   });
 }
 
-/** Sends until the gateway answers `status`, and returns that answer's body. */
+/** Sends until the gateway responds with `status`, and returns that response's body. */
 function answersWithin(stack: StackProcess, token: string, status: number, text: string) {
   return within(PROPAGATION_DEADLINE_MS, async () => {
     const response = await sendText(stack.gatewayUrl, token, { number: "5511999999999", text });
     const body = await response.json();
     return response.status === status ? body : undefined;
   });
+}
+
+/**
+ * Waits until the local pg_net stand-in has recorded `count` webhook responses, so that no purge
+ * from an earlier change is still on its way.
+ */
+function webhooksDeliveredWithin(stack: StackProcess, count: number): Promise<true> {
+  return within(PROPAGATION_DEADLINE_MS, async () => {
+    const delivered = await runPsql(stack.databaseUrl, "select count(*) from net._http_response");
+    return Number(delivered) >= count ? true : undefined;
+  });
+}
+
+/**
+ * Caches abc123 as connected, disconnects it with psql and sends once more. Returns that
+ * response and what the sandbox contained before the change.
+ */
+async function sendAfterDisconnect(stack: StackProcess) {
+  const warm = await sendText(stack.gatewayUrl, "abc123", { number: "5511999999999", text: "1" });
+  expect(warm.status).toBe(200);
+  await cachedWithin(stack, "abc123");
+  const sentBefore = await sandboxMessages(stack.sandboxUrl);
+
+  await runPsql(
+    stack.databaseUrl,
+    "update whatsapp_instances set status = 'disconnected' where instance_token = 'abc123'",
+  );
+
+  const response = await sendText(stack.gatewayUrl, "abc123", {
+    number: "5511999999999",
+    text: "2",
+  });
+  return { response, sentBefore };
 }
 
 describe("changes to an instance row, with webhook delivery on", () => {
@@ -67,20 +100,8 @@ describe("changes to an instance row, with webhook delivery on", () => {
   });
 
   it("refuses a disconnected instance and purges its cache entry", async () => {
-    const warm = await sendText(stack.gatewayUrl, "abc123", { number: "5511999999999", text: "1" });
-    expect(warm.status).toBe(200);
-    await cachedWithin(stack, "abc123");
-    const sentBefore = await sandboxMessages(stack.sandboxUrl);
+    const { response: refused, sentBefore } = await sendAfterDisconnect(stack);
 
-    await runPsql(
-      stack.databaseUrl,
-      "update whatsapp_instances set status = 'disconnected' where instance_token = 'abc123'",
-    );
-
-    const refused = await sendText(stack.gatewayUrl, "abc123", {
-      number: "5511999999999",
-      text: "2",
-    });
     expect(refused.status).toBe(401);
     expect((await refused.json()).error).toEqual({
       code: "instance_disconnected",
@@ -142,6 +163,9 @@ describe("changes to an instance row, with webhook delivery on", () => {
   });
 
   it("accepts a new token that was cached as not found", async () => {
+    // A purge that arrives during the lookup rightly keeps its "not found" out of the cache, so
+    // the four earlier changes' purges must have landed first.
+    await webhooksDeliveredWithin(stack, 4);
     const unknown = await sendText(stack.gatewayUrl, "brand-new-token", {
       number: "5511999999999",
       text: "5",
@@ -191,23 +215,15 @@ describe("changes to an instance row, with webhook delivery off", () => {
   });
 
   it("still sends nothing for a disconnected instance", async () => {
-    const warm = await sendText(stack.gatewayUrl, "abc123", { number: "5511999999999", text: "1" });
-    expect(warm.status).toBe(200);
-    const sentBefore = await sandboxMessages(stack.sandboxUrl);
+    const { response: refused, sentBefore } = await sendAfterDisconnect(stack);
 
-    await runPsql(
-      stack.databaseUrl,
-      "update whatsapp_instances set status = 'disconnected' where instance_token = 'abc123'",
-    );
-
-    const refused = await sendText(stack.gatewayUrl, "abc123", {
-      number: "5511999999999",
-      text: "2",
-    });
     expect(refused.status).toBe(401);
     expect((await refused.json()).error.code).toBe("instance_disconnected");
-    // The edge still holds the stale entry, so only the origin's re-check stopped the send.
-    await cachedWithin(stack, "abc123");
+    // The edge answered from its stale entry and forwarded the send, so the send-text
+    // function's re-check alone rejected it.
+    expect(refused.headers.get("Server-Timing")).toMatch(/cache;desc="(memory|kv)"/);
+    expect(refused.headers.get("Server-Timing")).toMatch(/upstream;dur=/);
+    expect(await cachedKeys(stack)).toContain(tokenHash8("abc123"));
     expect(await sandboxMessages(stack.sandboxUrl)).toEqual(sentBefore);
   });
 });
