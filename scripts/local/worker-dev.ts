@@ -105,7 +105,7 @@ async function waitUntilHealthy(url: string, child: ChildProcess): Promise<void>
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`no healthy answer within ${READY_TIMEOUT_MS} ms`);
+  throw new Error(`GET /health did not return 200 within ${READY_TIMEOUT_MS} ms`);
 }
 
 /**

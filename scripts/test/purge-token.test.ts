@@ -44,7 +44,7 @@ async function cachedKeys(): Promise<string[]> {
   return body.keys.sort();
 }
 
-/** Sends one request and waits for its KV entry, which the Worker writes after answering. */
+/** Sends a request and waits for its KV entry, which the Worker writes after its response. */
 async function warm(token: string): Promise<void> {
   const response = await sendText(stack.gatewayUrl, token, { number: "5511999999999", text: "oi" });
   expect(response.status).toBe(200);

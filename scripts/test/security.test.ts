@@ -140,7 +140,7 @@ describe("purge endpoint secret", () => {
     return ((await response.json()) as { keys: string[] }).keys;
   }
 
-  /** Sends an unknown token and waits for its "not found" entry, written after the answer. */
+  /** Sends an unknown token and waits for its "not found" entry, written after the response. */
   async function cacheUnknownToken(): Promise<void> {
     const token = "Security-Cached-Unknown";
     await (await send({ token })).body?.cancel();

@@ -21,7 +21,7 @@ const router = Router<GatewayRequest, [Env, ExecutionContext]>({
 
 router
   .get("/health", health)
-  // Uptime monitors often probe with HEAD; the runtime sends the GET answer without its body.
+  // Uptime monitors often probe with HEAD. The runtime sends the GET response without its body.
   .head("/health", health)
   .get(OPENAPI_DOCUMENT_PATH, serveOpenApiDocument)
   .post("/whatsapp/send-text", sendText)

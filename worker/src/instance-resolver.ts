@@ -58,7 +58,7 @@ export async function resolveInstance(
     rememberLookup(key, cached, generation, config);
     return { instance: cached.instance, source: "cache" };
   }
-  // A lookup that finished while this request read KV has put its result in memory since;
+  // A lookup that finished while this request read KV has since put its result in memory, so
   // checking again keeps this request from sending a second query for the same token.
   const rememberedSinceRead = readMemoryTier(key, config);
   if (rememberedSinceRead !== undefined) {

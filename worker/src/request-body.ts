@@ -35,7 +35,7 @@ export async function readJsonBody(
   checkContentType(request.headers.get("Content-Type"));
   const declaredBytes = checkContentLength(request.headers.get("Content-Length"), options.maxBytes);
   // With a declared size within the limit, one arrayBuffer() call is cheaper than reading the
-  // stream chunk by chunk; the size check after it still holds if the runtime delivers more.
+  // stream chunk by chunk. The size check after it still applies if the runtime delivers more.
   const bytes =
     declaredBytes === undefined
       ? await readBytes(request.body, options.maxBytes)

@@ -22,8 +22,8 @@ export class SingleFlight<T> {
   readonly #running = new Map<string, Flight<T>>();
 
   /**
-   * Starts `task` unless a task for `key` is already running, and returns the shared result;
-   * a failure is shared too, but never kept after the task ends. The first caller's
+   * Starts `task` unless a task for `key` is already running, and returns the shared result.
+   * A failure is shared too, but never kept after the task ends. The first caller's
    * `waitUntil` keeps the task running after that caller's client disconnects.
    */
   async run(key: string, task: () => Promise<T>, ctx: ExecutionContext): Promise<T> {

@@ -85,8 +85,8 @@ async function choosePorts(preferred: StackPorts): Promise<StackPorts> {
 
 /**
  * Runs `scripts/start.ts`, as `npm start` does, and resolves once it prints that it is ready.
- * The stack listens on `preferredPorts` unless one of them is taken; `ports` of the result says
- * where it listens.
+ * The stack listens on `preferredPorts` unless one of them is taken, and `ports` of the result
+ * contains the ports it listens on.
  */
 export async function startStackProcess(
   preferredPorts: StackPorts,
