@@ -11,7 +11,6 @@ import { createFallbackRoute } from "./routes/fallback";
 import { health } from "./routes/health";
 import { serveOpenApiDocument } from "./routes/openapi";
 import { sendText } from "./routes/send-text";
-import { runWithServerTiming, ServerTiming } from "./server-timing";
 
 const router = Router<GatewayRequest, [Env, ExecutionContext]>({
   before: [withRequestContext, withHeaderLimit, withConfig],
@@ -30,6 +29,5 @@ router
   .all("*", createFallbackRoute(router.routes));
 
 export default {
-  fetch: (request: Request, env: Env, ctx: ExecutionContext) =>
-    runWithServerTiming(new ServerTiming(), () => router.fetch(request, env, ctx)),
+  fetch: (request: Request, env: Env, ctx: ExecutionContext) => router.fetch(request, env, ctx),
 } satisfies ExportedHandler<Env>;

@@ -8,7 +8,7 @@ import {
   readMemoryTier,
   rememberLookup,
 } from "./memory-tier";
-import { recordTiming } from "./server-timing";
+import { recordTiming, type ServerTiming } from "./server-timing";
 import { SingleFlight } from "./single-flight";
 import { readCachedLookup, tokenCacheKey, writeCachedLookup } from "./token-cache";
 
@@ -25,6 +25,8 @@ export interface ResolveContext {
   config: GatewayConfig;
   log: Logger;
   ctx: ExecutionContext;
+  /** The request's Server-Timing phases; the cache and db phases are recorded here. */
+  timing?: ServerTiming;
 }
 
 // Keyed by purge generation and cache key (a digest), so the raw token is never a map key. A
@@ -43,18 +45,18 @@ export async function resolveInstance(
   tokenDigestHex: string,
   resolveContext: ResolveContext,
 ): Promise<ResolvedInstance> {
-  const { config, log, ctx } = resolveContext;
+  const { config, log, ctx, timing } = resolveContext;
   const key = tokenCacheKey(tokenDigestHex);
   const generation = cacheGeneration();
   const cacheStartedAt = Date.now();
   const remembered = readMemoryTier(key, config);
   if (remembered !== undefined) {
-    recordTiming("cache", cacheStartedAt, "memory");
+    recordTiming(timing, "cache", cacheStartedAt, "memory");
     return { instance: remembered.instance, source: "memory" };
   }
   const cached = await readCachedLookup(config.tokenCache, key, log);
   if (cached !== undefined) {
-    recordTiming("cache", cacheStartedAt, "kv");
+    recordTiming(timing, "cache", cacheStartedAt, "kv");
     rememberLookup(key, cached, generation, config);
     return { instance: cached.instance, source: "cache" };
   }
@@ -62,10 +64,10 @@ export async function resolveInstance(
   // checking again keeps this request from sending a second query for the same token.
   const rememberedSinceRead = readMemoryTier(key, config);
   if (rememberedSinceRead !== undefined) {
-    recordTiming("cache", cacheStartedAt, "memory");
+    recordTiming(timing, "cache", cacheStartedAt, "memory");
     return { instance: rememberedSinceRead.instance, source: "memory" };
   }
-  recordTiming("cache", cacheStartedAt, "miss");
+  recordTiming(timing, "cache", cacheStartedAt, "miss");
   const lookUpAndCache = () =>
     lookUpAndCacheInstance(tokenDigestHex, key, generation, resolveContext);
   // Each request records its own wait, including one that joined another request's query.
@@ -74,7 +76,7 @@ export async function resolveInstance(
     const instance = await databaseLookups.run(`${generation}:${key}`, lookUpAndCache, ctx);
     return { instance, source: "database" };
   } finally {
-    recordTiming("db", databaseStartedAt);
+    recordTiming(timing, "db", databaseStartedAt);
   }
 }
 

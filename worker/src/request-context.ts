@@ -2,6 +2,7 @@ import type { IRequestStrict } from "itty-router";
 import { type Env, type GatewayConfig, loadConfig } from "./env";
 import { createLogger, type LogFields, type Logger } from "./logger";
 import { resolveRequestId } from "./request-id";
+import { ServerTiming } from "./server-timing";
 
 /** Per-request state that the middleware sets up and the routes add to. */
 export interface RequestContext {
@@ -10,6 +11,8 @@ export interface RequestContext {
   startedAt: number;
   /** Fields added to the request_completed line, such as tokenHash and instanceId. */
   completionFields: LogFields;
+  /** Phases reported in the Server-Timing header. */
+  timing: ServerTiming;
 }
 
 export type GatewayRequest = IRequestStrict & { context: RequestContext };
@@ -18,7 +21,13 @@ export type GatewayRequest = IRequestStrict & { context: RequestContext };
 export type ConfiguredRequest = GatewayRequest & { config: GatewayConfig };
 
 export function createRequestContext(requestId: string): RequestContext {
-  return { requestId, log: createLogger(requestId), startedAt: Date.now(), completionFields: {} };
+  return {
+    requestId,
+    log: createLogger(requestId),
+    startedAt: Date.now(),
+    completionFields: {},
+    timing: new ServerTiming(),
+  };
 }
 
 /** Middleware: gives the request its id and logger. It runs first so every response has an id. */

@@ -2,14 +2,14 @@ import { errorResponse, GatewayError, INTERNAL_ERROR_MESSAGE } from "./errors";
 import { truncatePathForLog } from "./logger";
 import type { GatewayRequest } from "./request-context";
 import { REQUEST_ID_HEADER } from "./request-id";
-import { formatCurrentServerTiming, SERVER_TIMING_HEADER } from "./server-timing";
+import { SERVER_TIMING_HEADER } from "./server-timing";
 
 /**
  * Last step for every response: sets X-Request-ID and Server-Timing, and writes the
  * request_completed log line.
  */
 export function finishResponse(response: unknown, request: GatewayRequest): Response {
-  const { requestId, log, startedAt, completionFields } = request.context;
+  const { requestId, log, startedAt, completionFields, timing } = request.context;
   let finished = response;
   if (!(finished instanceof Response)) {
     log.error("route_returned_no_response", { valueType: typeof response });
@@ -17,7 +17,7 @@ export function finishResponse(response: unknown, request: GatewayRequest): Resp
   }
   const source = finished as Response;
   const durationMs = Date.now() - startedAt;
-  const serverTiming = formatCurrentServerTiming(durationMs);
+  const serverTiming = timing.toHeaderValue(durationMs);
   log.info("request_completed", {
     method: request.method,
     path: truncatePathForLog(new URL(request.url).pathname),

@@ -4,7 +4,7 @@ import { GatewayError } from "./errors";
 import { describeError, type LogFields, type Logger, maskRecipient } from "./logger";
 import { REQUEST_ID_HEADER } from "./request-id";
 import type { SendTextBody } from "./send-text-schema";
-import { recordTiming } from "./server-timing";
+import { recordTiming, type ServerTiming } from "./server-timing";
 
 export interface SendTextForward {
   config: GatewayConfig;
@@ -14,6 +14,13 @@ export interface SendTextForward {
   token: string;
   instanceId: string;
   body: SendTextBody;
+  /** The request's Server-Timing phases; the upstream phase is recorded here. */
+  timing?: ServerTiming;
+  /**
+   * Fields of the request_completed line. A relayed response adds its outcome here instead of
+   * writing a line of its own, so a successful send costs one log line.
+   */
+  completionFields?: LogFields;
 }
 
 const ErrorBodySchema = v.looseObject({
@@ -50,14 +57,14 @@ export async function forwardSendText(forward: SendTextForward): Promise<Respons
   try {
     upstream = await postToFunction(forward);
   } finally {
-    recordTiming("upstream", startedAt);
+    recordTiming(forward.timing, "upstream", startedAt);
   }
   const fields: LogFields = {
     upstreamStatus: upstream.status,
     recipient: maskRecipient(forward.body.number),
-    durationMs: Date.now() - startedAt,
+    upstreamDurationMs: Date.now() - startedAt,
   };
-  return relayUpstreamResponse(upstream, forward.log, fields);
+  return relayUpstreamResponse(upstream, forward, fields);
 }
 
 async function postToFunction(forward: SendTextForward): Promise<UpstreamResponse> {
@@ -104,7 +111,7 @@ type RelayVerdict =
 
 function relayUpstreamResponse(
   upstream: UpstreamResponse,
-  log: Logger,
+  { log, completionFields }: SendTextForward,
   fields: LogFields,
 ): Response {
   const body = parseJsonOrUndefined(upstream.bodyText);
@@ -117,12 +124,15 @@ function relayUpstreamResponse(
     });
     throw new GatewayError("upstream_error", UNEXPECTED_RESPONSE_MESSAGE);
   }
-  log.info("send_text_forwarded", { upstreamCode: verdict.upstreamCode, ...fields });
-  const headers = new Headers();
+  if (completionFields !== undefined) {
+    Object.assign(completionFields, fields, { upstreamCode: verdict.upstreamCode });
+  }
+  // The text parsed as one of the gateway's JSON shapes, so it is relayed as it came.
+  const headers = new Headers({ "Content-Type": "application/json" });
   if (upstream.retryAfter !== null) {
     headers.set("Retry-After", upstream.retryAfter);
   }
-  return Response.json(body, { status: upstream.status, headers });
+  return new Response(upstream.bodyText, { status: upstream.status, headers });
 }
 
 function classifyUpstreamResponse(status: number, body: unknown): RelayVerdict {

@@ -1,6 +1,3 @@
-/// <reference types="node/async_hooks" />
-import { AsyncLocalStorage } from "node:async_hooks";
-
 /** Name of the response header that reports where a request spent its time. */
 export const SERVER_TIMING_HEADER = "Server-Timing";
 
@@ -45,28 +42,12 @@ function formatDuration(durationMs: number): string {
   return String(Math.max(0, Math.round(durationMs)));
 }
 
-// The modules that do the timed work are called from the routes without a request object, so
-// the request's ServerTiming travels with the async context instead of through every call.
-const requestTimings = new AsyncLocalStorage<ServerTiming>();
-
-/** Runs `handle` with `timing` as the ServerTiming that `recordTiming` writes to. */
-export function runWithServerTiming<T>(timing: ServerTiming, handle: () => T): T {
-  return requestTimings.run(timing, handle);
-}
-
-/** Formats the current request's header value; outside `runWithServerTiming` it has only total. */
-export function formatCurrentServerTiming(totalMs: number): string {
-  return (requestTimings.getStore() ?? new ServerTiming()).toHeaderValue(totalMs);
-}
-
-/**
- * Records the time since `startedAtMs` (a `Date.now()` value) on the current request. Does
- * nothing outside `runWithServerTiming`, as when a test calls a module directly.
- */
+/** Records the time since `startedAtMs` (a `Date.now()` value) on `timing`, when there is one. */
 export function recordTiming(
+  timing: ServerTiming | undefined,
   metric: TimingMetric,
   startedAtMs: number,
   description?: CacheOutcome,
 ): void {
-  requestTimings.getStore()?.record(metric, Date.now() - startedAtMs, description);
+  timing?.record(metric, Date.now() - startedAtMs, description);
 }

@@ -45,11 +45,28 @@ describe("logging", () => {
     });
   });
 
-  it("masks the recipient to its last 4 digits", async () => {
+  it("writes one line for a successful send, with the masked recipient", async () => {
     await callGateway(sendTextRequest({ body: { number: "+55 11 98765-4321", text: "hi" } }));
 
-    const [forwarded] = t.logs.events("send_text_forwarded");
-    expect(forwarded).toMatchObject({ recipient: "***4321", upstreamStatus: 200 });
+    expect(t.logs.events("request_completed")).toEqual([
+      {
+        level: "info",
+        event: "request_completed",
+        requestId: expect.any(String),
+        method: "POST",
+        path: "/whatsapp/send-text",
+        status: 200,
+        durationMs: expect.any(Number),
+        tokenHash: (await sha256Hex("abc123")).slice(0, 8),
+        instanceSource: "database",
+        instanceId: INSTANCE_ROWS.abc123?.id,
+        upstreamStatus: 200,
+        upstreamCode: null,
+        recipient: "***4321",
+        upstreamDurationMs: expect.any(Number),
+      },
+    ]);
+    expect(t.logs.lines).toHaveLength(1);
   });
 
   it.each<[string, () => Request, UpstreamHandler?]>([

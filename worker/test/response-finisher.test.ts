@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createLogger } from "../src/logger";
-import type { GatewayRequest } from "../src/request-context";
+import { createRequestContext, type GatewayRequest } from "../src/request-context";
 import { finishResponse } from "../src/response-finisher";
 import { GATEWAY_ORIGIN } from "./helpers/gateway";
 import { useGatewayTest } from "./helpers/setup";
@@ -9,12 +8,7 @@ useGatewayTest();
 
 function finishedRequest(): GatewayRequest {
   const request = new Request(`${GATEWAY_ORIGIN}/health`) as GatewayRequest;
-  request.context = {
-    requestId: "finisher-test",
-    log: createLogger("finisher-test"),
-    startedAt: Date.now(),
-    completionFields: {},
-  } as GatewayRequest["context"];
+  request.context = createRequestContext("finisher-test");
   return request;
 }
 

@@ -19,17 +19,26 @@ export async function sendText(
   ctx: ExecutionContext,
 ): Promise<Response> {
   const { config, context } = request;
-  const { log, requestId, completionFields } = context;
+  const { log, requestId, completionFields, timing } = context;
 
   const token = extractToken(request.headers);
   const tokenDigestHex = await sha256Hex(token);
   completionFields.tokenHash = tokenHashForLog(tokenDigestHex);
 
-  const resolved = await resolveInstance(tokenDigestHex, { config, log, ctx });
+  const resolved = await resolveInstance(tokenDigestHex, { config, log, ctx, timing });
   completionFields.instanceSource = resolved.source;
   completionFields.instanceId = resolved.instance?.id;
   const instance = requireSendingInstance(resolved.instance);
 
   const body = parseSendTextBody(await readJsonBody(request));
-  return forwardSendText({ config, log, requestId, token, instanceId: instance.id, body });
+  return forwardSendText({
+    config,
+    log,
+    requestId,
+    token,
+    instanceId: instance.id,
+    body,
+    timing,
+    completionFields,
+  });
 }
