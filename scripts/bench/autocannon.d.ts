@@ -16,6 +16,8 @@ declare module "autocannon" {
     connections?: number;
     duration?: number;
     amount?: number;
+    /** Milliseconds between samples; a timed run ends at the first sample after its duration. */
+    sampleInt?: number;
     /** Seconds to wait for each response. */
     timeout?: number;
     method?: string;

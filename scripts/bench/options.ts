@@ -54,7 +54,7 @@ const SHARED = {
 const QUICK = {
   rounds: 2,
   throughputSeconds: 2,
-  latencySeconds: 1,
+  latencySeconds: 0.5,
   warmupSeconds: 0.5,
   coldMisses: 20,
   diagnosticRows: false,
