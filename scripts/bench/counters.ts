@@ -1,3 +1,4 @@
+import { WITHOUT_KV } from "./results.ts";
 import { fetchUpstreamCounters } from "./upstream.ts";
 import type { BenchWorker } from "./worker-runtime.ts";
 
@@ -29,7 +30,9 @@ export async function takeSnapshot(
   prefix: string,
 ): Promise<CountSnapshot> {
   const upstream = await fetchUpstreamCounters(upstreamUrl, prefix);
-  const kv = worker.name === "bare" ? { reads: 0, writes: 0 } : await worker.readKvOperations();
+  const kv = WITHOUT_KV.has(worker.name)
+    ? { reads: 0, writes: 0 }
+    : await worker.readKvOperations();
   return {
     dbQueries: upstream.prefixLookups,
     tokensQueried: upstream.prefixTokens,

@@ -1,8 +1,14 @@
 import type { BenchOptions } from "./options.ts";
+import { WITHOUT_KV } from "./results.ts";
 import { type TokenSet, tokenSet } from "./tokens.ts";
 import type { RunningUpstream } from "./upstream.ts";
 import { launchUpstream } from "./upstream-launcher.ts";
-import { bundleBareProxy, bundleCountingGateway, type SourcePatch } from "./worker-bundle.ts";
+import {
+  bundleBareProxy,
+  bundleCountingGateway,
+  bundleFloorProxy,
+  type SourcePatch,
+} from "./worker-bundle.ts";
 import { type BenchWorker, startBenchWorker } from "./worker-runtime.ts";
 
 /** Local-only credentials of the bench; no deployment uses them. */
@@ -14,7 +20,7 @@ const NO_CACHE_TOKENS = 5_000;
 
 /**
  * Removes the console call of the gateway's logger, so the JSON lines are still built but never
- * written. The row it makes shows what writing two log lines per request costs, and no target
+ * written. The row it makes shows what writing the log line of a request costs, and no target
  * uses it.
  */
 export const LOG_OUTPUT_PATCH: SourcePatch = {
@@ -37,6 +43,8 @@ export interface TokenSets {
 export interface BenchWorkers {
   /** Forwards to send-text with no checks: the floor. */
   bare: BenchWorker;
+  /** Does only the work any gateway that reads the body must do on a cache hit. */
+  floor: BenchWorker;
   /** The gateway as deployed by default: memory tier on (10,000 entries, 10 s), then KV. */
   memoryTier: BenchWorker;
   /** The gateway with MEMORY_CACHE_MAX_ENTRIES=0, so every lookup reads KV first. */
@@ -109,12 +117,14 @@ async function startWorkers(
   };
   // Started one at a time, so that each Worker's workerd process can be found for its CPU time.
   const start = async (name: string, script: string, bindings: Record<string, string>) => {
-    const worker = await startBenchWorker({ name, script, bindings, withKv: name !== "bare" });
+    const withKv = !WITHOUT_KV.has(name);
+    const worker = await startBenchWorker({ name, script, bindings, withKv });
     track(worker);
     return worker;
   };
   const sendTextUrl = `${upstreamUrl}/functions/v1/send-text`;
   const bare = await start("bare", await bundleBareProxy(), { SEND_TEXT_URL: sendTextUrl });
+  const floor = await start("floor", await bundleFloorProxy(), { SEND_TEXT_URL: sendTextUrl });
   const memoryTier = await start("memory-tier", gatewayScript, gatewayBindings);
   const memoryOff = { ...gatewayBindings, MEMORY_CACHE_MAX_ENTRIES: "0" };
   const kvOnly = await start("kv-only", gatewayScript, memoryOff);
@@ -125,7 +135,7 @@ async function startWorkers(
     noLogScript === undefined
       ? undefined
       : await start("memory-tier-no-log-output", noLogScript, gatewayBindings);
-  return { bare, memoryTier, kvOnly, uncached, memoryTierNoLogOutput };
+  return { bare, floor, memoryTier, kvOnly, uncached, memoryTierNoLogOutput };
 }
 
 async function bundleWithoutLogOutput(notes: string[]): Promise<string | undefined> {

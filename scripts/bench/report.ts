@@ -1,7 +1,12 @@
 import type { MachineInfo } from "./machine.ts";
 import type { MemoryFootprint } from "./memory-footprint.ts";
 import type { BenchOptions } from "./options.ts";
-import type { LatencySummary, RunProblem, ScenarioResult } from "./results.ts";
+import {
+  type LatencySummary,
+  type RunProblem,
+  type ScenarioResult,
+  WITHOUT_KV,
+} from "./results.ts";
 import { type BenchSummary, formatMs, MEMORY_TIER_BUDGET_BYTES } from "./summary.ts";
 
 export interface ReportInput {
@@ -75,8 +80,8 @@ function renderResultsTable(results: readonly ScenarioResult[]): string[] {
         ? "-"
         : String(Math.round(result.cpuMicrosecondsPerRequest)),
       String(result.counts.dbQueries),
-      result.name === "bare" ? "-" : String(result.counts.kvReads),
-      result.name === "bare" ? "-" : String(result.counts.kvWrites),
+      WITHOUT_KV.has(result.name) ? "-" : String(result.counts.kvReads),
+      WITHOUT_KV.has(result.name) ? "-" : String(result.counts.kvWrites),
       String(result.non2xx),
       String(result.errors),
     ];
@@ -139,7 +144,7 @@ function renderProblems(problems: readonly RunProblem[]): string[] {
   return [...lines, ""];
 }
 
-function renderTargets({ targets }: BenchSummary): string[] {
+function renderTargets({ targets, figures }: BenchSummary): string[] {
   const rows = targets.map(
     (target) =>
       `| ${target.name} | ${target.goal} | ${target.measured} | ${target.met ? "met" : "**missed**"} |`,
@@ -154,6 +159,12 @@ function renderTargets({ targets }: BenchSummary): string[] {
     "| target | goal | measured | result |",
     "|---|---|---|---|",
     ...rows,
+    "",
+    "Throughput ratios of this run (req/s over req/s; see Limits for what the floor shows):",
+    "",
+    `- \`memory_hit\` / \`bare\`: ${figures.memory_hit_ratio}`,
+    `- \`floor\` / \`bare\`: ${figures.floor_ratio}, a Worker that reads and parses the body and checks nothing`,
+    `- \`memory_hit\` / \`floor\`: ${figures.memory_hit_floor_ratio}, what the gateway's own checks cost`,
     "",
   ];
 }
@@ -189,6 +200,10 @@ function renderMethod(options: BenchOptions): string[] {
     "  shares the machine's cores, so the figures compare scenarios with each other and are not",
     "  the capacity of a deployed Worker.",
     "- **Workers.** `bare` forwards the request body to the send-text stand-in with no checks.",
+    "  `floor` (`scripts/bench/workers/floor-proxy.ts`) does only what any gateway that reads the",
+    "  body must do on a cache hit: it hashes the token, finds the digest in a Map, reads and",
+    "  parses the JSON body, sends the same bytes with the function's headers and returns the",
+    "  function's response as it came, with no logging, limits, schema, timeout or error handling.",
     "  The gateway is `worker/src/index.ts`, bundled with esbuild behind a bench-only entry",
     "  (`scripts/bench/workers/counting-gateway.ts`) that only counts KV calls. `memory_hit`,",
     "  `stampede`, `distinct` and `cold_miss` use the default configuration (memory tier of",
@@ -231,16 +246,18 @@ function renderMethod(options: BenchOptions): string[] {
     "  throughput scenario once, and the order rotates by one scenario per round, so a slow",
     "  spell of the machine spreads over all scenarios.",
     "- **Log output row.** `memory_hit_no_log_output` is the same gateway with the `console` call",
-    "  of `worker/src/logger.ts` removed at bundle time; the log lines are still built. It shows",
-    "  what writing two JSON lines per request costs and plays no part in the targets.",
+    "  of `worker/src/logger.ts` removed at bundle time; the log line is still built. It shows",
+    "  what writing one JSON line per request costs and plays no part in the targets.",
     "",
     "## Limits",
     "",
     "- The throughput target compares CPU per request more than caching. One isolate runs its",
     "  requests on one thread, so its req/s is close to 1 s divided by the workerd CPU column.",
-    "  On a memory hit the gateway still hashes the token, reads, parses and validates the body,",
-    "  re-serialises it, copies the response to add headers and writes its log lines, which `bare`",
-    "  does not do; with an upstream that answers at once, that work alone sets the ratio.",
+    "  `bare` streams the body through without reading it. Any gateway that checks the body must",
+    "  read and parse it first, and `floor_ratio` in the JSON line (floor / bare) shows what that",
+    "  alone costs in this run. The rest of the gap to `memory_hit` (`memory_hit_floor_ratio`) is",
+    "  the gateway's own work: header and body limits, the body schema, the request id, the",
+    "  send timeout, the check of the function's answer, Server-Timing and the log line.",
     "- One isolate serves each Worker. In production many isolates run at once, and the memory",
     "  tier and single-flight are per isolate, so a burst spread over N isolates that all miss KV",
     "  costs up to N queries. KV is shared by all of them.",

@@ -4,6 +4,7 @@ import type { BenchWorker } from "./worker-runtime.ts";
 
 export type ScenarioName =
   | "bare"
+  | "floor"
   | "memory_hit"
   | "kv_hit"
   | "no_cache"
@@ -13,6 +14,12 @@ export type ScenarioName =
   | "distinct"
   | "distinct_memory_off"
   | "cold_miss";
+
+/**
+ * Workers and scenarios with no KV binding, whose KV columns stay empty. A Worker and its
+ * throughput scenario share the name.
+ */
+export const WITHOUT_KV: ReadonlySet<string> = new Set(["bare", "floor"]);
 
 export interface LatencySummary {
   p50Ms: number;

@@ -1,6 +1,6 @@
 import type { MemoryFootprint } from "./memory-footprint.ts";
 import type { BenchOptions } from "./options.ts";
-import type { RunProblem, ScenarioName, ScenarioResult } from "./results.ts";
+import { type RunProblem, type ScenarioName, type ScenarioResult, WITHOUT_KV } from "./results.ts";
 
 /** Most heap the memory tier may take at its default bound of 10,000 entries. */
 export const MEMORY_TIER_BUDGET_BYTES = 16 * 1024 * 1024;
@@ -51,9 +51,12 @@ export function summarize(input: SummaryInput): BenchSummary {
     Object.assign(figures, scenarioFigures(result));
   }
   const bare = get("bare");
+  const floor = get("floor");
   const memoryHit = get("memory_hit");
   Object.assign(figures, {
     memory_hit_ratio: round(memoryHit.rps / bare.rps, 3),
+    floor_ratio: round(floor.rps / bare.rps, 3),
+    memory_hit_floor_ratio: round(memoryHit.rps / floor.rps, 3),
     memory_hit_added_p50_ms: round(memoryHit.latency.p50Ms - bare.latency.p50Ms, 3),
     distinct_tokens: options.distinctTokens,
     memory_tier_bytes_per_entry: Math.round(footprint.bytesPerEntry),
@@ -76,8 +79,8 @@ function scenarioFigures(result: ScenarioResult): Record<string, SummaryValue> {
     [`${prefix}_p50_ms`]: round(result.latency.p50Ms, 3),
     [`${prefix}_p99_ms`]: round(result.latency.p99Ms, 3),
     [`${prefix}_db_queries`]: result.counts.dbQueries,
-    [`${prefix}_kv_reads`]: result.name === "bare" ? null : result.counts.kvReads,
-    [`${prefix}_kv_writes`]: result.name === "bare" ? null : result.counts.kvWrites,
+    [`${prefix}_kv_reads`]: WITHOUT_KV.has(result.name) ? null : result.counts.kvReads,
+    [`${prefix}_kv_writes`]: WITHOUT_KV.has(result.name) ? null : result.counts.kvWrites,
     [`${prefix}_non_2xx`]: result.non2xx,
     [`${prefix}_errors`]: result.errors,
   };

@@ -92,6 +92,7 @@ function defineScenarios({ workers, tokens }: BenchEnvironment): ThroughputScena
   const warm = tokens.warm;
   const list = [
     scenario("bare", workers.bare, warm, false, "bare forwarding Worker, no token check"),
+    scenario("floor", workers.floor, warm, false, "least work of a gateway that reads the body"),
     scenario("memory_hit", workers.memoryTier, warm, true, "gateway, memory tier on, warm"),
     scenario("kv_hit", workers.kvOnly, warm, true, "gateway, memory tier off, warm KV"),
     scenario(

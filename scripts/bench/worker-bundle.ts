@@ -6,6 +6,7 @@ const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
 const GATEWAY_ENTRY = "worker/src/index.ts";
 const COUNTING_ENTRY = path.join(import.meta.dirname, "workers/counting-gateway.ts");
 const BARE_PROXY_ENTRY = path.join(import.meta.dirname, "workers/bare-proxy.ts");
+const FLOOR_PROXY_ENTRY = path.join(import.meta.dirname, "workers/floor-proxy.ts");
 
 /**
  * A text replacement applied to one gateway source file while bundling, to measure a change
@@ -38,6 +39,10 @@ export async function bundleCountingGateway(options: GatewayBundleOptions = {}):
 
 export async function bundleBareProxy(): Promise<string> {
   return bundle({ entryPoints: [BARE_PROXY_ENTRY] }, []);
+}
+
+export async function bundleFloorProxy(): Promise<string> {
+  return bundle({ entryPoints: [FLOOR_PROXY_ENTRY] }, []);
 }
 
 async function bundle(

@@ -4,7 +4,7 @@ import { countDelta, takeSettledSnapshot } from "../bench/counters.ts";
 import { cycleTokens, percentile, SEND_TEXT_BODY } from "../bench/load.ts";
 import { buildInstanceTable, shuffledIndexes, tokenAt, tokenSet } from "../bench/tokens.ts";
 import { fetchUpstreamCounters, type RunningUpstream, startUpstream } from "../bench/upstream.ts";
-import { bundleCountingGateway } from "../bench/worker-bundle.ts";
+import { bundleCountingGateway, bundleFloorProxy } from "../bench/worker-bundle.ts";
 import { type BenchWorker, startBenchWorker } from "../bench/worker-runtime.ts";
 
 // Long enough that every request of the burst arrives while the one lookup still waits.
@@ -22,6 +22,7 @@ const prefixTokens = tokenSet("test-prefix", 2);
 let upstream: RunningUpstream;
 let gateway: BenchWorker;
 let uncachedGateway: BenchWorker;
+let floor: BenchWorker;
 
 beforeAll(async () => {
   upstream = await startUpstream({
@@ -42,11 +43,18 @@ beforeAll(async () => {
     bindings: { ...bindings, MEMORY_CACHE_MAX_ENTRIES: "0", BENCH_KV_MODE: "always-miss" },
     withKv: true,
   });
+  floor = await startBenchWorker({
+    name: "test-floor",
+    script: await bundleFloorProxy(),
+    bindings: { SEND_TEXT_URL: `${upstream.url}/functions/v1/send-text` },
+    withKv: false,
+  });
 }, START_TIMEOUT_MS);
 
 afterAll(async () => {
   await gateway?.close();
   await uncachedGateway?.close();
+  await floor?.close();
   await upstream?.close();
 });
 
@@ -196,6 +204,28 @@ describe("send-text stand-in", () => {
       requestId: "req-1",
     });
     expect(after.sends - before.sends).toBe(1);
+  });
+});
+
+describe("floor Worker", () => {
+  it("relays the function's answer and sends once, with no database query", async () => {
+    const before = await fetchUpstreamCounters(upstream.url);
+
+    const response = await fetch(`${floor.url}/whatsapp/send-text`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", token: "floor-token" },
+      body: SEND_TEXT_BODY,
+    });
+
+    expect(response.status).toBe(200);
+    const after = await fetchUpstreamCounters(upstream.url);
+    expect(await response.json()).toEqual({
+      status: "sent",
+      messageId: `bench-message-${after.sends}`,
+      requestId: "bench-request",
+    });
+    expect(after.sends - before.sends).toBe(1);
+    expect(after.lookups - before.lookups).toBe(0);
   });
 });
 

@@ -1,0 +1,58 @@
+/**
+ * Bench-only Worker that does the least work a token-checking gateway for this API must do on a
+ * cache hit, and nothing else: it hashes the token (the cache key), finds the digest in a Map
+ * (the memory tier), reads and parses the JSON body, sends the same bytes to send-text with the
+ * headers the function expects, and returns the function's response as it came. It has no
+ * logging, limits, schema, timeout or error handling.
+ * The gap between it and `bare` is the least that checking a token and a body can cost; the gap
+ * between it and `memory_hit` is what the gateway's own checks cost. It runs in workerd and is typed
+ * structurally, like the other bench Workers.
+ */
+
+interface FloorEnv {
+  /** Full URL of the send-text endpoint, e.g. "http://127.0.0.1:28901/functions/v1/send-text". */
+  SEND_TEXT_URL: string;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+// Every token counts as found: the Map stands for a warm memory tier, not for a lookup.
+const knownDigests = new Map<string, string>();
+
+async function digestHex(token: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(token));
+  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+async function instanceIdFor(token: string): Promise<string> {
+  const digest = await digestHex(token);
+  let instanceId = knownDigests.get(digest);
+  if (instanceId === undefined) {
+    instanceId = crypto.randomUUID();
+    knownDigests.set(digest, instanceId);
+  }
+  return instanceId;
+}
+
+export default {
+  async fetch(request: Request, env: FloorEnv): Promise<Response> {
+    const token = request.headers.get("token") ?? "";
+    const instanceId = await instanceIdFor(token);
+    const bytes = await request.arrayBuffer();
+    // Parsed only because a gateway cannot check a body it has not parsed; the bytes go on as
+    // they came, and the function's response goes back as a stream, as `bare` returns it.
+    JSON.parse(decoder.decode(bytes));
+    return fetch(env.SEND_TEXT_URL, {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json",
+        apikey: "bench-floor",
+        Authorization: "Bearer bench-floor",
+        token,
+        "X-Instance-ID": instanceId,
+        "X-Gateway-Secret": "bench-floor",
+      },
+      body: bytes,
+    });
+  },
+};
