@@ -69,6 +69,20 @@ describe("logging", () => {
     expect(t.logs.lines).toHaveLength(1);
   });
 
+  it.each([
+    ["a bad JSON body", () => sendTextRequest({ rawBody: "{" }), 400, "invalid_json"],
+    ["an unknown field", () => sendTextRequest({ body: { extra: 1 } }), 400, "invalid_body"],
+    ["no token", () => sendTextRequest({ token: null }), 401, "missing_token"],
+    ["an unknown path", () => new Request(`${GATEWAY_ORIGIN}/nope`), 404, "not_found"],
+  ])("names the error code of %s in the request log", async (_case, makeRequest, status, code) => {
+    const response = await callGateway(makeRequest());
+
+    expect(response.status).toBe(status);
+    await response.body?.cancel();
+    const [completed] = t.logs.events("request_completed");
+    expect(completed).toMatchObject({ status, errorCode: code });
+  });
+
   it.each<[string, () => Request, UpstreamHandler?]>([
     ["a successful send", () => sendTextRequest({ token: LEAK_TOKEN })],
     [
