@@ -15,8 +15,9 @@ const encoder = new TextEncoder();
 
 /**
  * Returns the size of the headers as HTTP/1.1 would send them: the UTF-8 bytes of each name and
- * value plus 4 bytes per line. It is a lower bound of the size on the wire, because a header
- * that arrived twice is measured as the runtime joined it, without its repeated name.
+ * value plus 4 bytes per line. A header that arrived twice is measured as the runtime joined
+ * it, without its repeated name. A byte that is not valid UTF-8 reaches the Worker as U+FFFD and
+ * counts as 3 bytes, so such headers measure larger than they were on the wire.
  */
 export function measureHeaderBytes(headers: Headers): number {
   let totalBytes = 0;
