@@ -163,8 +163,8 @@ function renderTargets({ targets, figures }: BenchSummary): string[] {
     "Throughput ratios of this run (req/s over req/s; see Limits for what the floor shows):",
     "",
     `- \`memory_hit\` / \`bare\`: ${figures.memory_hit_ratio}`,
-    `- \`floor\` / \`bare\`: ${figures.floor_ratio}, a Worker that reads and parses the body and checks nothing`,
-    `- \`memory_hit\` / \`floor\`: ${figures.memory_hit_floor_ratio}, what the gateway's own checks cost`,
+    `- \`floor\` / \`bare\`: ${figures.floor_ratio}; \`floor\` accepts every token and reads and parses the body, with no other check`,
+    `- \`memory_hit\` / \`floor\`: ${figures.memory_hit_floor_ratio}; the gateway's own checks take the rest (${figures.memory_hit_cpu_us_per_request} against ${figures.floor_cpu_us_per_request} us of workerd CPU per request)`,
     "",
   ];
 }
@@ -189,6 +189,21 @@ function renderFootprint(footprint: MemoryFootprint): string[] {
   ];
 }
 
+function databaseBoundRate({ connections, dbDelayMs }: BenchOptions): string {
+  if (dbDelayMs === 0) {
+    return "this run has none, so CPU bounds it too.";
+  }
+  const rate = Math.round((connections * 1000) / dbDelayMs);
+  return `${connections} connections and a ${dbDelayMs} ms lookup allow at most about ${rate} req/s.`;
+}
+
+// Only the full profile has this row, so only its report explains it.
+const LOG_OUTPUT_ROW_METHOD = [
+  "- **Log output row.** `memory_hit_no_log_output` is the same gateway with the `console` call",
+  "  of `worker/src/logger.ts` removed at bundle time; the log line is still built. It shows",
+  "  what writing one JSON line per request costs and plays no part in the targets.",
+];
+
 function renderMethod(options: BenchOptions): string[] {
   return [
     "## How each figure is measured",
@@ -203,8 +218,8 @@ function renderMethod(options: BenchOptions): string[] {
     "  `floor` (`scripts/bench/workers/floor-proxy.ts`) does only what any gateway that reads the",
     "  body must do on a cache hit. It hashes the token, finds the digest in a Map, reads and",
     "  parses the JSON body, sends the same bytes with the function's headers and returns the",
-    "  function's response as it came. It has no logging, limits, schema, timeout or error",
-    "  handling.",
+    "  function's response as it came. The Map stands for a warm memory tier, so every token",
+    "  counts as found. It has no logging, limits, schema, timeout or error handling.",
     "  The gateway is `worker/src/index.ts`, bundled with esbuild behind a bench-only entry",
     "  (`scripts/bench/workers/counting-gateway.ts`) that only counts KV calls. `memory_hit`,",
     "  `stampede`, `distinct` and `cold_miss` use the default configuration (memory tier of",
@@ -231,29 +246,32 @@ function renderMethod(options: BenchOptions): string[] {
     "  many-connection runs. Stampede, distinct and cold-miss latencies come from their own run.",
     "- **workerd CPU.** User plus system CPU time of the Worker's workerd process, read from",
     "  `/proc/<pid>/stat` before and after the many-connection runs, divided by their responses.",
-    "  The Worker's requests run on one thread, so req/s here is close to 1 s divided by this",
-    "  figure. It includes the work of Miniflare's KV store, which runs in the same process.",
+    "  The Worker's requests run on one thread, so for the rows that keep it busy (`bare`,",
+    "  `floor`, `memory_hit`, `kv_hit`) req/s is close to 1 s divided by this figure. `no_cache`",
+    `  is bound by the database delay instead: ${databaseBoundRate(options)}`,
+    "  The figure includes the work of Miniflare's KV store, which runs in the same process.",
     "- **Database queries.** Counted by the PostgREST stand-in for the scenario's own token",
     "  prefix, as the difference before and after the scenario's runs.",
     "- **KV reads and writes.** Counted inside the Worker's isolate by the bench entry, which",
     "  wraps the `TOKEN_CACHE` binding and counts every `get` and `put` the gateway makes. Counts",
     "  are read once they stop changing, because writes run in `waitUntil` after the response.",
     "  For stampede and distinct, the keys that appeared in the namespace are also listed through",
-    "  Miniflare as a cross-check. `no_cache` counts the calls its KV stand-in received.",
+    "  Miniflare as a cross-check. `no_cache` counts the calls its KV stand-in received, and its",
+    "  target counts requests by KV reads because each of its requests reads KV exactly once.",
+    "  `distinct` reads KV more often than it has tokens: until a token's one lookup has finished,",
+    "  each further request for it misses the memory tier and reads KV before it joins the lookup.",
     "- **Warm scenarios.** Before each round every warm token is sent once, unmeasured. The",
     "  memory tier keeps an entry for 10 s, so a long `memory_hit` round rereads some entries from",
     "  KV, and a KV entry that reaches its 300 s TTL during a run costs one more query.",
     "- **Noise.** Every Worker first runs unmeasured for a few seconds. Then each round runs every",
     "  throughput scenario once, and the order rotates by one scenario per round, so a slow",
     "  spell of the machine spreads over all scenarios.",
-    "- **Log output row.** `memory_hit_no_log_output` is the same gateway with the `console` call",
-    "  of `worker/src/logger.ts` removed at bundle time; the log line is still built. It shows",
-    "  what writing one JSON line per request costs and plays no part in the targets.",
+    ...(options.diagnosticRows ? LOG_OUTPUT_ROW_METHOD : []),
     "",
     "## Limits",
     "",
-    "- The throughput target compares CPU per request more than caching. One isolate runs its",
-    "  requests on one thread, so its req/s is close to 1 s divided by the workerd CPU column.",
+    "- The throughput target compares CPU per request more than caching: one isolate runs its",
+    "  requests on one thread, and the send-text stand-in answers at once.",
     "  `bare` streams the body through without reading it. A gateway that checks tokens and",
     "  bodies must at least hash the token, read and parse the body and add the function's",
     "  headers, and `floor` / `bare` shows what that alone costs in this run. While that ratio is",
@@ -267,8 +285,8 @@ function renderMethod(options: BenchOptions): string[] {
     "- Miniflare serves KV from a local store inside the same workerd process, so a KV hit here",
     "  costs a local call and CPU in that process, not a read from Cloudflare's edge cache.",
     "- The send-text stand-in answers at once over loopback, so per-request CPU dominates every",
-    "  figure. Against a real send-text call of tens of milliseconds, the latency a cache hit adds",
-    "  is a small fraction of the request.",
+    "  figure. A deployed send-text call also waits for the provider, so the latency a cache hit",
+    "  adds is a smaller share of the whole request there than here.",
     "",
   ];
 }
