@@ -6,7 +6,7 @@ import { createRequestContext, type GatewayRequest } from "./request-context";
  * Turns anything a middleware or route throws into the JSON error shape. A GatewayError keeps
  * its code and message; any other error becomes a generic 500 so its message, which may
  * describe internals, reaches only the log. The code also goes on the request_completed line,
- * so the log tells apart errors that share a status, such as invalid_json and invalid_body.
+ * so the log separates errors that share a status, such as invalid_json and invalid_body.
  */
 export function handleError(error: unknown, request: GatewayRequest): Response {
   // The context is missing only when the first middleware itself threw.

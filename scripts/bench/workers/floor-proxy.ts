@@ -1,9 +1,9 @@
 /**
  * Bench-only Worker that does the least work a token-checking gateway for this API must do on a
- * cache hit, and nothing else: it hashes the token (the cache key), finds the digest in a Map
- * (the memory tier), reads and parses the JSON body, sends the same bytes to send-text with the
- * headers the function expects, and returns the function's response as it came. It has no
- * logging, limits, schema, timeout or error handling.
+ * cache hit. It hashes the token (the cache key) and finds the digest in a Map (the memory
+ * tier). It reads and parses the JSON body, sends the same bytes to send-text with the headers
+ * the function expects, and returns the function's response as it came. It has no logging,
+ * limits, schema, timeout or error handling.
  * The gap between it and `bare` is the least that checking a token and a body can cost; the gap
  * between it and `memory_hit` is what the gateway's own checks cost. It runs in workerd and is typed
  * structurally, like the other bench Workers.
@@ -39,8 +39,8 @@ export default {
     const token = request.headers.get("token") ?? "";
     const instanceId = await instanceIdFor(token);
     const bytes = await request.arrayBuffer();
-    // Parsed only because a gateway cannot check a body it has not parsed; the bytes go on as
-    // they came, and the function's response goes back as a stream, as `bare` returns it.
+    // A gateway cannot check a body without parsing it, so the floor parses it too. The bytes
+    // go on unchanged, and the function's response goes back as a stream, as in `bare`.
     JSON.parse(decoder.decode(bytes));
     return fetch(env.SEND_TEXT_URL, {
       method: "POST",
