@@ -43,7 +43,7 @@ export interface TokenSets {
 export interface BenchWorkers {
   /** Forwards to send-text with no checks: the floor. */
   bare: BenchWorker;
-  /** Does only the work any gateway that reads the body must do on a cache hit. */
+  /** A Worker with only the work any gateway that reads the body must do on a cache hit. */
   floor: BenchWorker;
   /** The gateway as deployed by default: memory tier on (10,000 entries, 10 s), then KV. */
   memoryTier: BenchWorker;

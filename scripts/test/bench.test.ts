@@ -208,7 +208,7 @@ describe("send-text stand-in", () => {
 });
 
 describe("floor Worker", () => {
-  it("relays the function's answer and sends once, with no database query", async () => {
+  it("relays one send without lookups", async () => {
     const before = await fetchUpstreamCounters(upstream.url);
 
     const response = await fetch(`${floor.url}/whatsapp/send-text`, {

@@ -32,8 +32,8 @@ export function measureHeaderBytes(headers: Headers): number {
 const MAX_UTF8_BYTES_PER_CODE_UNIT = 3;
 
 /**
- * An upper bound of measureHeaderBytes from string lengths alone. Most requests are far below
- * the limit, and this saves encoding every header on them.
+ * Returns an upper bound of measureHeaderBytes from string lengths alone. Most requests are far
+ * below the limit, so this saves encoding every header on them.
  */
 function headerBytesUpperBound(headers: Headers): number {
   let totalBytes = 0;

@@ -127,7 +127,7 @@ function relayUpstreamResponse(
   if (completionFields !== undefined) {
     Object.assign(completionFields, fields, { upstreamCode: verdict.upstreamCode });
   }
-  // The text parsed as one of the gateway's JSON shapes, so it is relayed as it came.
+  // The text matched one of the gateway's JSON shapes, so it is relayed unchanged.
   const headers = new Headers({ "Content-Type": "application/json" });
   if (upstream.retryAfter !== null) {
     headers.set("Retry-After", upstream.retryAfter);

@@ -4,7 +4,7 @@
  * tier). It reads and parses the JSON body, sends the same bytes to send-text with the headers
  * the function expects, and returns the function's response as it came. It has no logging,
  * limits, schema, timeout or error handling.
- * The gap between it and `bare` is the least that checking a token and a body can cost; the gap
+ * The gap between it and `bare` is the least that checking a token and a body can cost. The gap
  * between it and `memory_hit` is what the gateway's own checks cost. It runs in workerd and is typed
  * structurally, like the other bench Workers.
  */
@@ -16,7 +16,7 @@ interface FloorEnv {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-// Every token counts as found: the Map stands for a warm memory tier, not for a lookup.
+// The Map plays the part of a warm memory tier, so every token counts as found without a lookup.
 const knownDigests = new Map<string, string>();
 
 async function digestHex(token: string): Promise<string> {
