@@ -8,7 +8,7 @@ import {
   readMemoryTier,
   rememberLookup,
 } from "./memory-tier";
-import { recordTiming, type ServerTiming } from "./server-timing";
+import type { ServerTiming } from "./server-timing";
 import { SingleFlight } from "./single-flight";
 import { readCachedLookup, tokenCacheKey, writeCachedLookup } from "./token-cache";
 
@@ -25,8 +25,8 @@ export interface ResolveContext {
   config: GatewayConfig;
   log: Logger;
   ctx: ExecutionContext;
-  /** The request's Server-Timing phases; the cache and db phases are recorded here. */
-  timing?: ServerTiming;
+  /** The request's Server-Timing phases, which gain the cache and db phases here. */
+  timing: ServerTiming;
 }
 
 // Keyed by purge generation and cache key (a digest), so the raw token is never a map key. A
@@ -51,12 +51,12 @@ export async function resolveInstance(
   const cacheStartedAt = Date.now();
   const remembered = readMemoryTier(key, config);
   if (remembered !== undefined) {
-    recordTiming(timing, "cache", cacheStartedAt, "memory");
+    timing.recordSince("cache", cacheStartedAt, "memory");
     return { instance: remembered.instance, source: "memory" };
   }
   const cached = await readCachedLookup(config.tokenCache, key, log);
   if (cached !== undefined) {
-    recordTiming(timing, "cache", cacheStartedAt, "kv");
+    timing.recordSince("cache", cacheStartedAt, "kv");
     rememberLookup(key, cached, generation, config);
     return { instance: cached.instance, source: "cache" };
   }
@@ -64,10 +64,10 @@ export async function resolveInstance(
   // checking again keeps this request from sending a second query for the same token.
   const rememberedSinceRead = readMemoryTier(key, config);
   if (rememberedSinceRead !== undefined) {
-    recordTiming(timing, "cache", cacheStartedAt, "memory");
+    timing.recordSince("cache", cacheStartedAt, "memory");
     return { instance: rememberedSinceRead.instance, source: "memory" };
   }
-  recordTiming(timing, "cache", cacheStartedAt, "miss");
+  timing.recordSince("cache", cacheStartedAt, "miss");
   const lookUpAndCache = () =>
     lookUpAndCacheInstance(tokenDigestHex, key, generation, resolveContext);
   // Each request records its own wait, including one that joined another request's query.
@@ -76,7 +76,7 @@ export async function resolveInstance(
     const instance = await databaseLookups.run(`${generation}:${key}`, lookUpAndCache, ctx);
     return { instance, source: "database" };
   } finally {
-    recordTiming(timing, "db", databaseStartedAt);
+    timing.recordSince("db", databaseStartedAt);
   }
 }
 

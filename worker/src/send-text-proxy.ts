@@ -4,7 +4,7 @@ import { GatewayError } from "./errors";
 import { describeError, type LogFields, type Logger, maskRecipient } from "./logger";
 import { REQUEST_ID_HEADER } from "./request-id";
 import type { SendTextBody } from "./send-text-schema";
-import { recordTiming, type ServerTiming } from "./server-timing";
+import type { ServerTiming } from "./server-timing";
 
 export interface SendTextForward {
   config: GatewayConfig;
@@ -14,13 +14,13 @@ export interface SendTextForward {
   token: string;
   instanceId: string;
   body: SendTextBody;
-  /** The request's Server-Timing phases; the upstream phase is recorded here. */
-  timing?: ServerTiming;
+  /** The request's Server-Timing phases, which gain the upstream phase here. */
+  timing: ServerTiming;
   /**
    * Fields of the request_completed line. A relayed response adds its outcome here instead of
    * writing a line of its own, so a successful send costs one log line.
    */
-  completionFields?: LogFields;
+  completionFields: LogFields;
 }
 
 const ErrorBodySchema = v.looseObject({
@@ -57,7 +57,7 @@ export async function forwardSendText(forward: SendTextForward): Promise<Respons
   try {
     upstream = await postToFunction(forward);
   } finally {
-    recordTiming(forward.timing, "upstream", startedAt);
+    forward.timing.recordSince("upstream", startedAt);
   }
   const fields: LogFields = {
     upstreamStatus: upstream.status,
@@ -124,9 +124,7 @@ function relayUpstreamResponse(
     });
     throw new GatewayError("upstream_error", UNEXPECTED_RESPONSE_MESSAGE);
   }
-  if (completionFields !== undefined) {
-    Object.assign(completionFields, fields, { upstreamCode: verdict.upstreamCode });
-  }
+  Object.assign(completionFields, fields, { upstreamCode: verdict.upstreamCode });
   // The text matched one of the gateway's JSON shapes, so it is relayed unchanged.
   const headers = new Headers({ "Content-Type": "application/json" });
   if (upstream.retryAfter !== null) {

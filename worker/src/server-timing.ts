@@ -27,6 +27,11 @@ export class ServerTiming {
     this.#entries.push({ metric, durationMs, description });
   }
 
+  /** Records the time since `startedAtMs`, a `Date.now()` value. */
+  recordSince(metric: TimingMetric, startedAtMs: number, description?: CacheOutcome): void {
+    this.record(metric, Date.now() - startedAtMs, description);
+  }
+
   /** Formats the header value, e.g. `cache;desc="kv";dur=3, total;dur=5`. */
   toHeaderValue(totalMs: number): string {
     const metrics = this.#entries.map(({ metric, durationMs, description }) => {
@@ -40,14 +45,4 @@ export class ServerTiming {
 
 function formatDuration(durationMs: number): string {
   return String(Math.max(0, Math.round(durationMs)));
-}
-
-/** Records the time since `startedAtMs` (a `Date.now()` value) on `timing`, when there is one. */
-export function recordTiming(
-  timing: ServerTiming | undefined,
-  metric: TimingMetric,
-  startedAtMs: number,
-  description?: CacheOutcome,
-): void {
-  timing?.record(metric, Date.now() - startedAtMs, description);
 }
