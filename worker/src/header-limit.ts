@@ -20,12 +20,7 @@ const encoder = new TextEncoder();
  * counts as 3 bytes, so such headers measure larger than they were on the wire.
  */
 export function measureHeaderBytes(headers: Headers): number {
-  let totalBytes = 0;
-  for (const [name, value] of headers) {
-    totalBytes += encoder.encode(name).byteLength + encoder.encode(value).byteLength;
-    totalBytes += HEADER_LINE_OVERHEAD_BYTES;
-  }
-  return totalBytes;
+  return sumHeaderLines(headers, (text) => encoder.encode(text).byteLength);
 }
 
 // UTF-8 takes at most 3 bytes for one UTF-16 code unit (4 for a surrogate pair of two units).
@@ -36,10 +31,14 @@ const MAX_UTF8_BYTES_PER_CODE_UNIT = 3;
  * below the limit, so this saves encoding every header on them.
  */
 function headerBytesUpperBound(headers: Headers): number {
+  return sumHeaderLines(headers, (text) => text.length * MAX_UTF8_BYTES_PER_CODE_UNIT);
+}
+
+/** Adds `bytesOf` each name and each value, plus the line overhead of every header. */
+function sumHeaderLines(headers: Headers, bytesOf: (text: string) => number): number {
   let totalBytes = 0;
   for (const [name, value] of headers) {
-    totalBytes += (name.length + value.length) * MAX_UTF8_BYTES_PER_CODE_UNIT;
-    totalBytes += HEADER_LINE_OVERHEAD_BYTES;
+    totalBytes += bytesOf(name) + bytesOf(value) + HEADER_LINE_OVERHEAD_BYTES;
   }
   return totalBytes;
 }
