@@ -4,28 +4,24 @@
  * tier). It reads and parses the JSON body, sends the same bytes to send-text with the headers
  * the function expects, and returns the function's response as it came. It has no logging,
  * limits, schema, timeout or error handling.
- * The gap between it and `bare` is the least that checking a token and a body can cost. The gap
- * between it and `memory_hit` is what the gateway's own checks cost. It runs in workerd and is typed
- * structurally, like the other bench Workers.
+ * The gap between it and `bare` is the least that checking a token and a body can cost. The
+ * gap between it and `memory_hit` is what the gateway's own checks cost. It hashes the token
+ * with the gateway's own function, and it runs in workerd like the other bench Workers.
  */
+
+import { sha256Hex } from "../../../worker/src/token-hash.ts";
 
 interface FloorEnv {
   /** Full URL of the send-text endpoint, e.g. "http://127.0.0.1:28901/functions/v1/send-text". */
   SEND_TEXT_URL: string;
 }
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 // The Map plays the part of a warm memory tier, so every token counts as found without a lookup.
 const knownDigests = new Map<string, string>();
 
-async function digestHex(token: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(token));
-  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
-}
-
 async function instanceIdFor(token: string): Promise<string> {
-  const digest = await digestHex(token);
+  const digest = await sha256Hex(token);
   let instanceId = knownDigests.get(digest);
   if (instanceId === undefined) {
     instanceId = crypto.randomUUID();
